@@ -1,0 +1,329 @@
+"""Assemblies: e-details, emails and invitations built from pinned module revisions."""
+
+import zoneinfo
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpResponse
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable, Revision
+
+from .base import ReviewableContent
+from .content import Module, SafetyInformation
+from .taxonomy import Audience, Channel, Market, Product
+
+SCOPE_PANEL = MultiFieldPanel(
+    [
+        FieldRowPanel([FieldPanel("product"), FieldPanel("market")]),
+        FieldPanel("audiences"),
+        FieldPanel("owner"),
+    ],
+    heading="Scope",
+)
+
+
+class Assembly(ReviewableContent):
+    """A deliverable asset for one product, market and channel, built from module placements."""
+
+    channel_code: str = ""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="assemblies")
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="assemblies")
+    audiences = ParentalManyToManyField(Audience, related_name="assemblies")
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "assemblies"
+
+    def placement_errors(self, placement: "Placement") -> list[str]:
+        """Why a placement does not fit this assembly's product, market and channel."""
+        if placement.pinned_revision is None:
+            return []
+        return self.revision_scope_errors(placement.pinned_revision)
+
+    def revision_scope_errors(self, revision: Revision) -> list[str]:
+        if self.product_id is None or self.market_id is None:
+            return []
+        module = revision.as_object()
+        return [
+            f"{module.type_label} “{module.title}” {problem}."
+            for problem in module.allows(
+                product=self.product, market=self.market, channel_code=self.channel_code
+            )
+        ]
+
+    def submission_errors(self, children: dict[str, list]) -> list[str]:
+        """What must be fixed before this assembly can go to review (children: unsaved inline objects)."""
+        if not children.get("placements"):
+            return ["Add at least one module before submitting for review."]
+        return []
+
+    def children_from_database(self) -> dict[str, list]:
+        return {name: list(getattr(self, name).all()) for name in self.child_relation_names}
+
+    child_relation_names: tuple[str, ...] = ("placements",)
+
+    @property
+    def channel(self) -> Channel:
+        return Channel.objects.get(code=self.channel_code)
+
+
+class Placement(Orderable):
+    """A module in an assembly, pinned to one revision of it, never to "latest"."""
+
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="+")
+    pinned_revision = models.ForeignKey(
+        Revision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The module revision this placement shows; it moves only when an editor moves it.",
+    )
+
+    panels = [FieldPanel("module")]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+    def __str__(self):
+        return f"{self.module} (revision {self.pinned_revision_id})"
+
+    def clean(self):
+        super().clean()
+        # A new placement, or one whose module was swapped, pins the module's approved (else latest) revision.
+        from modules.selectors import default_pin
+
+        if self.module_id and not self.pins_own_module():
+            self.pinned_revision = default_pin(self.module)
+            if self.pinned_revision is None:
+                raise ValidationError({"module": "This module has no saved version yet; save it first."})
+
+    def pins_own_module(self) -> bool:
+        revision = self.pinned_revision
+        return (
+            revision is not None
+            and revision.object_id == str(self.module_id)
+            and revision.base_content_type_id == self.module.get_base_content_type().pk
+        )
+
+    @property
+    def pinned_module(self) -> Module:
+        """The module exactly as it was in the pinned revision."""
+        return self.pinned_revision.as_object()
+
+
+class EDetail(Assembly):
+    """An e-detail (CLM) deck: ordered slides, each showing the modules placed on it."""
+
+    channel_code = Channel.EDETAIL
+    child_relation_names = ("slides", "placements")
+
+    panels = [
+        FieldPanel("title"),
+        SCOPE_PANEL,
+        InlinePanel("slides", heading="Slides", label="Slide"),
+        InlinePanel("placements", heading="Modules on slides", label="Placement"),
+    ]
+
+    class Meta:
+        verbose_name = "e-detail"
+
+    def serve_preview(self, request, mode_name):
+        from modules.rendering import render_edetail
+
+        return HttpResponse(render_edetail(self))
+
+    def submission_errors(self, children):
+        errors = super().submission_errors(children)
+        slide_count = len(children.get("slides", []))
+        if not slide_count:
+            errors.append("Add at least one slide before submitting for review.")
+        for placement in children.get("placements", []):
+            if not 1 <= placement.slide_number <= slide_count:
+                errors.append(
+                    f"“{placement.module}” is placed on slide {placement.slide_number}, "
+                    f"but the e-detail has {slide_count} slide(s)."
+                )
+        return errors
+
+    def slides_with_placements(self) -> list[tuple["Slide", list["SlidePlacement"]]]:
+        placements = list(self.placements.all())
+        return [
+            (slide, [p for p in placements if p.slide_number == number])
+            for number, slide in enumerate(self.slides.all(), start=1)
+        ]
+
+
+class Slide(Orderable):
+    TITLE_AND_BODY = "title_body"
+    TWO_COLUMNS = "two_columns"
+    VISUAL_LEFT = "visual_left"
+    FULL_VISUAL = "full_visual"
+    LAYOUTS = [
+        (TITLE_AND_BODY, "Title and body"),
+        (TWO_COLUMNS, "Two columns"),
+        (VISUAL_LEFT, "Visual left, text right"),
+        (FULL_VISUAL, "Full-bleed visual"),
+    ]
+
+    edetail = ParentalKey(EDetail, on_delete=models.CASCADE, related_name="slides")
+    title = models.CharField(max_length=200)
+    layout = models.CharField(max_length=20, choices=LAYOUTS, default=TITLE_AND_BODY)
+
+    panels = [FieldRowPanel([FieldPanel("title"), FieldPanel("layout")])]
+
+    def __str__(self):
+        return self.title
+
+
+class SlidePlacement(Placement):
+    edetail = ParentalKey(EDetail, on_delete=models.CASCADE, related_name="placements")
+    slide_number = models.PositiveSmallIntegerField(default=1, help_text="1 is the first slide.")
+
+    panels = [FieldRowPanel([FieldPanel("module"), FieldPanel("slide_number")])]
+
+
+PERSONALISATION_SLOTS = {
+    "recipient_name": "Recipient name",
+    "rep_name": "Rep name",
+    "rep_signature": "Rep signature",
+    "unsubscribe_url": "Unsubscribe link",
+}
+
+
+class Email(Assembly):
+    """An approved email: senders fill only the personalisation slots, nothing else."""
+
+    channel_code = Channel.EMAIL
+
+    subject = models.CharField(max_length=150)
+    preheader = models.CharField(
+        max_length=200, blank=True, help_text="Preview text shown after the subject."
+    )
+
+    panels = [
+        FieldPanel("title"),
+        SCOPE_PANEL,
+        FieldPanel("subject"),
+        FieldPanel("preheader"),
+        InlinePanel(
+            "placements",
+            heading="Body",
+            label="Module",
+            help_text="Safety information modules are rendered in the footer.",
+        ),
+    ]
+
+    @property
+    def preview_modes(self):
+        return [("html", "HTML"), ("text", "Plain text")]
+
+    def serve_preview(self, request, mode_name):
+        from modules.rendering import render_email
+
+        rendered = render_email(self)
+        if mode_name == "text":
+            return HttpResponse(rendered.text, content_type="text/plain; charset=utf-8")
+        return HttpResponse(rendered.html)
+
+    def submission_errors(self, children):
+        errors = super().submission_errors(children)
+        if not self.safety_placements(children.get("placements", [])):
+            errors.append(
+                f"An email must include the safety information for {self.product.brand_name} "
+                f"in {self.market.code}; add its safety information module."
+            )
+        return errors
+
+    def safety_placements(self, placements) -> list["EmailPlacement"]:
+        return [
+            p
+            for p in placements
+            if p.pinned_revision is not None
+            and isinstance(p.pinned_module, SafetyInformation)
+            and not p.pinned_module.allows(
+                product=self.product, market=self.market, channel_code=self.channel_code
+            )
+        ]
+
+
+class EmailPlacement(Placement):
+    email = ParentalKey(Email, on_delete=models.CASCADE, related_name="placements")
+
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+
+
+class Invitation(Assembly):
+    """An invitation to an HCP event, with calendar file and required compliance text."""
+
+    channel_code = Channel.INVITATION
+
+    event_title = models.CharField(max_length=200)
+    event_date = models.DateField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="America/New_York")
+    venue = models.TextField(blank=True, help_text="Address, for an in-person event.")
+    virtual_link = models.URLField(blank=True, help_text="Meeting link, for a virtual event.")
+    speaker = models.CharField(max_length=200)
+    agenda = models.TextField()
+    rsvp_url = models.URLField("RSVP URL")
+    compliance_text = models.TextField(
+        help_text="Required, e.g. transparency reporting and meal-limit statement for this market."
+    )
+
+    panels = [
+        FieldPanel("title"),
+        SCOPE_PANEL,
+        FieldPanel("event_title"),
+        FieldRowPanel([FieldPanel("event_date"), FieldPanel("start_time"), FieldPanel("end_time")]),
+        FieldPanel("time_zone"),
+        FieldPanel("venue"),
+        FieldPanel("virtual_link"),
+        FieldPanel("speaker"),
+        FieldPanel("agenda"),
+        FieldPanel("rsvp_url"),
+        FieldPanel("compliance_text"),
+        InlinePanel("placements", heading="Modules", label="Module"),
+    ]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            errors["end_time"] = "The event must end after it starts."
+        if not (self.venue or "").strip() and not self.virtual_link:
+            errors["venue"] = "Give a venue, a virtual link, or both."
+        if self.time_zone and self.time_zone not in zoneinfo.available_timezones():
+            errors["time_zone"] = f"Unknown time zone “{self.time_zone}”."
+        if errors:
+            raise ValidationError(errors)
+
+    def submission_errors(self, children):
+        # An invitation stands on its own fields; modules are optional.
+        return []
+
+    def serve_preview(self, request, mode_name):
+        from modules.rendering import render_invitation
+
+        return HttpResponse(render_invitation(self))
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.event_date, self.start_time, tzinfo=zoneinfo.ZoneInfo(self.time_zone))
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.event_date, self.end_time, tzinfo=zoneinfo.ZoneInfo(self.time_zone))
+
+
+class InvitationPlacement(Placement):
+    invitation = ParentalKey(Invitation, on_delete=models.CASCADE, related_name="placements")
+
+
+ASSEMBLY_TYPES = [EDetail, Email, Invitation]

@@ -1,0 +1,83 @@
+"""What every reviewable piece of content (a module or an assembly) has in common."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from modelcluster.models import ClusterableModel
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    PreviewableMixin,
+    RevisionMixin,
+    WorkflowMixin,
+)
+from wagtail.models.specific import SpecificMixin
+from wagtail.query import SpecificQuerySetMixin
+from wagtail.search import index
+
+
+class ReviewableQuerySet(SpecificQuerySetMixin, models.QuerySet):
+    def live(self):
+        return self.filter(live=True)
+
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+
+class ReviewableContent(
+    SpecificMixin,
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    PreviewableMixin,
+    index.Indexed,
+    ClusterableModel,
+):
+    """Content that is authored in drafts, versioned as revisions and approved through MLR review."""
+
+    title = models.CharField(max_length=255, help_text="Internal name, shown in listings and choosers.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Accountable author; receives review outcomes and expiry warnings.",
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewableQuerySet.as_manager()
+
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # The specific type is recorded so that base-class querysets can return specific objects.
+        if not self.content_type_id:
+            self.content_type = ContentType.objects.get_for_model(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def type_label(self) -> str:
+        return self.specific_class._meta.verbose_name.capitalize()
+
+    def submission_errors(self, children: dict[str, list]) -> list[str]:
+        """What must be fixed before this can be submitted for review; children are its inline objects."""
+        return []
+
+    def get_preview_template(self, request, mode_name):
+        return "modules/preview/module.html"
+
+    def get_preview_context(self, request, mode_name):
+        from modules.rendering import JOB_CODE_PENDING, render_module
+
+        context = super().get_preview_context(request, mode_name)
+        return {**context, "fragment": render_module(self), "job_code": JOB_CODE_PENDING}

@@ -1,0 +1,33 @@
+"""Reads about modules and assemblies that the admin, rendering and services share."""
+
+from wagtail.models import Revision
+
+from .models import Module, Placement
+
+
+def approved_revision(module: Module) -> Revision | None:
+    """The module's revision that is approved and live, if any."""
+    # Until approval records exist, the live revision is the one that went through the workflow.
+    return module.live_revision
+
+
+def default_pin(module: Module) -> Revision | None:
+    """What a new placement pins: the approved revision, else the latest saved one."""
+    return approved_revision(module) or module.latest_revision
+
+
+def newer_approved_revision(placement: Placement) -> Revision | None:
+    """An approved revision of the placed module that is newer than the pinned one, if any."""
+    approved = approved_revision(placement.module)
+    pinned = placement.pinned_revision
+    if approved is None or pinned is None or approved.pk == pinned.pk:
+        return None
+    return approved if approved.created_at > pinned.created_at else None
+
+
+def placements_with_newer_approvals(assembly) -> list[tuple[Placement, Revision]]:
+    pairs = (
+        (p, newer_approved_revision(p))
+        for p in assembly.placements.select_related("module", "pinned_revision")
+    )
+    return [(placement, revision) for placement, revision in pairs if revision is not None]

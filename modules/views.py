@@ -1,0 +1,64 @@
+"""Thin admin views: pin moves and invitation calendar files."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+from wagtail.admin.admin_url_finder import AdminURLFinder
+from wagtail.permissions import policy_registry
+
+from .models import ASSEMBLY_TYPES, Invitation
+from .rendering import invitation_ics
+from .selectors import placements_with_newer_approvals
+from .services import PinError, placement_move_pin
+
+ASSEMBLIES_BY_NAME = {model._meta.model_name: model for model in ASSEMBLY_TYPES}
+
+
+def assembly_for(request, model_name: str, pk: int, action: str):
+    model = ASSEMBLIES_BY_NAME.get(model_name)
+    if model is None:
+        raise Http404("No such assembly type.")
+    assembly = get_object_or_404(model, pk=pk)
+    if not policy_registry.get(assembly).user_has_permission_for_instance(request.user, action, assembly):
+        raise PermissionDenied
+    return assembly
+
+
+def pins(request, model_name: str, pk: int):
+    assembly = assembly_for(request, model_name, pk, "change")
+    draft = assembly.get_latest_revision_as_object()
+    return TemplateResponse(
+        request,
+        "modules/pins.html",
+        {
+            "assembly": assembly,
+            "newer": placements_with_newer_approvals(draft),
+            "edit_url": AdminURLFinder(request.user).get_edit_url(assembly),
+            "model_name": model_name,
+        },
+    )
+
+
+@require_POST
+def move_pin(request, model_name: str, pk: int, placement_id: int):
+    assembly = assembly_for(request, model_name, pk, "change")
+    try:
+        placement_move_pin(assembly=assembly, placement_id=placement_id, user=request.user)
+    except PinError as error:
+        messages.error(request, str(error))
+        return redirect("modules:pins", model_name=model_name, pk=pk)
+    messages.success(
+        request, "The placement now pins the newest approved revision. The change is a new draft."
+    )
+    return redirect(AdminURLFinder(request.user).get_edit_url(assembly))
+
+
+def invitation_calendar(request, pk: int):
+    invitation = assembly_for(request, Invitation._meta.model_name, pk, "view")
+    draft = invitation.get_latest_revision_as_object()
+    response = HttpResponse(invitation_ics(draft), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="invitation-{invitation.pk}.ics"'
+    return response

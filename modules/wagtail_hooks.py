@@ -1,0 +1,133 @@
+"""Admin screens for the content library: taxonomy, modules and assemblies."""
+
+from django.urls import include, path
+from wagtail import hooks
+from wagtail.admin.panels import MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
+from wagtail.admin.viewsets.chooser import ChooserViewSet
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from . import admin_urls
+from .forms import ReviewableContentForm
+from .models import (
+    ASSEMBLY_TYPES,
+    MODULE_TYPES,
+    Audience,
+    Channel,
+    Indication,
+    Market,
+    Module,
+    Product,
+    Specialty,
+)
+from .models.content import SCOPE_PANELS
+from .panels import PinNoticePanel
+
+ICONS = {
+    "claim": "openquote",
+    "reference": "doc-full",
+    "visual": "image",
+    "safetyinformation": "warning",
+    "disclaimer": "info-circle",
+    "calltoaction": "link",
+    "textblock": "pilcrow",
+    "edetail": "tablet-alt",
+    "email": "mail",
+    "invitation": "date",
+}
+
+
+class ModuleChooserViewSet(ChooserViewSet):
+    """One chooser across every module type, used by assembly placements."""
+
+    model = Module
+    icon = "snippet"
+    choose_one_text = "Choose a module"
+    choose_another_text = "Choose another module"
+    edit_item_text = "Edit module"
+
+
+class ReviewableViewSet(SnippetViewSet):
+    list_display = [
+        "title",
+        Column("type_label", label="Type"),
+        "owner",
+        UpdatedAtColumn(),
+        LiveStatusTagColumn(),
+    ]
+    list_per_page = 50
+    inspect_view_enabled = True
+
+
+def module_viewset(model) -> type[ReviewableViewSet]:
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(model.panels, heading="Content"),
+            ObjectList([MultiFieldPanel(SCOPE_PANELS, heading="Where it may be used")], heading="Scope"),
+        ],
+        base_form_class=ReviewableContentForm,
+    )
+    attrs = {
+        "model": model,
+        "icon": ICONS[model._meta.model_name],
+        "edit_handler": edit_handler,
+        "list_filter": ["products", "markets", "channels", "live"],
+    }
+    return type(f"{model.__name__}ViewSet", (ReviewableViewSet,), attrs)
+
+
+def assembly_viewset(model) -> type[ReviewableViewSet]:
+    attrs = {
+        "model": model,
+        "icon": ICONS[model._meta.model_name],
+        "edit_handler": ObjectList([PinNoticePanel(), *model.panels], base_form_class=ReviewableContentForm),
+        "list_filter": ["product", "market", "live"],
+    }
+    return type(f"{model.__name__}ViewSet", (ReviewableViewSet,), attrs)
+
+
+class ModuleGroup(SnippetViewSetGroup):
+    menu_label = "Modules"
+    menu_icon = "snippet"
+    menu_order = 200
+    items = [module_viewset(model) for model in MODULE_TYPES]
+
+
+class AssemblyGroup(SnippetViewSetGroup):
+    menu_label = "Assemblies"
+    menu_icon = "tablet-alt"
+    menu_order = 210
+    items = [assembly_viewset(model) for model in ASSEMBLY_TYPES]
+
+
+class TaxonomyGroup(SnippetViewSetGroup):
+    menu_label = "Taxonomy"
+    menu_icon = "tag"
+    menu_order = 900
+    items = [
+        type(f"{model.__name__}ViewSet", (SnippetViewSet,), {"model": model, "icon": "tag"})
+        for model in (Product, Indication, Market, Audience, Channel, Specialty)
+    ]
+
+
+register_snippet(ModuleGroup)
+register_snippet(AssemblyGroup)
+register_snippet(TaxonomyGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_module_chooser():
+    return ModuleChooserViewSet("module_chooser")
+
+
+@hooks.register("register_admin_urls")
+def register_assembly_urls():
+    return [path("assemblies/", include((admin_urls, "modules"), namespace="modules"))]
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    actions.register_action(
+        "modules.move_pin", "Move pin", "Moved a placement to a newer approved module revision"
+    )
