@@ -145,4 +145,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Wagtail logs every edit at INFO; the audit trail, not the console, is where that belongs.
+    "loggers": {"wagtail": {"level": "WARNING"}},
 }
