@@ -17,6 +17,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	touch $@
 
 setup: $(VENV)/.installed
+	bin/system-packages
 	mkdir -p var
 
 migrate: setup

@@ -146,5 +146,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Wagtail logs every edit at INFO; the audit trail, not the console, is where that belongs.
-    "loggers": {"wagtail": {"level": "WARNING"}},
+    "loggers": {"wagtail": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
 }

@@ -1,0 +1,48 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from modules.models import Assembly, EDetail, Email, Invitation, Module
+from modules.rendering import render_email
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_brand_users_and_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    assert "Development logins" in first
+    for username in ["admin", "author", "medical", "legal", "regulatory", "coordinator", "rep"]:
+        assert username in first
+    counts = (Module.objects.count(), Assembly.objects.count(), get_user_model().objects.count())
+    assert 28 <= counts[0] <= 35 and counts[1] == 3
+
+    call_command("seed_demo")
+    second = capsys.readouterr().out
+    assert "Development logins" not in second
+    assert (Module.objects.count(), Assembly.objects.count(), get_user_model().objects.count()) == counts
+
+    password = first.split("author", 1)[1].split()[0]
+    assert get_user_model().objects.get(username="author").check_password(password)
+    assert get_user_model().objects.get(username="author").groups.filter(name="Authors").exists()
+
+
+def test_seeded_assemblies_are_valid_and_render(capsys):
+    call_command("seed_demo")
+    email = Email.objects.get()
+    assert email.submission_errors(email.children_from_database()) == []
+    assert "IMPORTANT SAFETY INFORMATION" in render_email(email).text
+    edetail = EDetail.objects.get()
+    assert edetail.submission_errors(edetail.children_from_database()) == []
+    assert all(not edetail.placement_errors(p) for p in edetail.placements.all())
+    assert Invitation.objects.get().placements.count() == 1
+    assert Module.objects.filter(live=True).count() >= 20
+    assert Module.objects.filter(live=False).exists()
+
+
+def test_admin_dashboard_and_listings_load_for_the_author(client, capsys):
+    call_command("seed_demo")
+    author = get_user_model().objects.get(username="author")
+    client.force_login(author)
+    assert client.get("/admin/").status_code == 200
+    assert "Cardiozen core e-detail" in client.get("/admin/snippets/modules/edetail/").content.decode()
