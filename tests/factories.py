@@ -24,6 +24,7 @@ from modules.models import (
     SlidePlacement,
     TextBlock,
 )
+from modules.selectors import default_pin
 from tests.files import tiny_pdf
 
 PASSWORD = "correct horse battery staple"
@@ -127,10 +128,7 @@ def cta(*, product, market, user=None, publish=True, **kw):
 
 
 def placements_for(modules, placement_class, **extra):
-    return [
-        placement_class(module=m, pinned_revision=m.live_revision or m.latest_revision, **extra)
-        for m in modules
-    ]
+    return [placement_class(module=m, pinned_revision=default_pin(m), **extra) for m in modules]
 
 
 def email(*, product, market, modules, user=None, publish=False):

@@ -29,6 +29,7 @@ from modules.models import (
     TextBlock,
     Visual,
 )
+from modules.selectors import default_pin
 from review import roles
 
 from . import content as demo
@@ -235,10 +236,7 @@ def seed_modules(taxonomy: dict, author, approver) -> dict:
 
 
 def pinned(placement_class, modules, **extra):
-    return [
-        placement_class(module=m, pinned_revision=m.live_revision or m.latest_revision, **extra)
-        for m in modules
-    ]
+    return [placement_class(module=m, pinned_revision=default_pin(m), **extra) for m in modules]
 
 
 def seed_assemblies(taxonomy: dict, made: dict, author, approver) -> None:
