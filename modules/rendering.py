@@ -1,6 +1,8 @@
 """Turns assemblies and modules into what channels deliver: email HTML/text, slide decks, invitations."""
 
+import re
 from dataclasses import dataclass
+from html import unescape
 
 import css_inline
 import icalendar
@@ -47,10 +49,14 @@ def merge_tags(values: dict[str, str] | None) -> dict[str, str]:
     return {slot: values.get(slot, f"{{{{{slot}}}}}") for slot in PERSONALISATION_SLOTS}
 
 
-def render_module(module: Module, *, fmt: str = "html", reference_numbers: dict | None = None) -> str:
+def render_module(
+    module: Module, *, fmt: str = "html", reference_numbers: dict | None = None, base_url: str | None = None
+) -> str:
     """One module as an HTML or plain-text fragment; claims cite references by number."""
     module = module.specific if type(module) is Module else module
-    context = {"module": module, "base_url": settings.WAGTAILADMIN_BASE_URL}
+    context = {"module": module, "base_url": settings.WAGTAILADMIN_BASE_URL if base_url is None else base_url}
+    if fmt == "txt" and hasattr(module, "body"):
+        context["body_text"] = rich_text_as_plain(module.body)
     if isinstance(module, Claim):
         context["citation_numbers"] = sorted(
             {(reference_numbers or {}).get(c.reference_id) for c in module.citations.all()} - {None}
@@ -73,12 +79,25 @@ def referenced(numbers: dict[int, int]) -> list[Reference]:
     return [by_pk[pk] for pk in sorted(numbers, key=numbers.get) if pk in by_pk]
 
 
-def fragments(modules: list[Module], numbers: dict[int, int], fmt: str) -> list[str]:
-    return [render_module(m, fmt=fmt, reference_numbers=numbers) for m in modules]
+def fragments(
+    modules: list[Module], numbers: dict[int, int], fmt: str, base_url: str | None = None
+) -> list[str]:
+    return [render_module(m, fmt=fmt, reference_numbers=numbers, base_url=base_url) for m in modules]
+
+
+def rich_text_as_plain(html: str) -> str:
+    """Rich text as plain text, keeping paragraphs and list items on lines of their own."""
+    html = re.sub(r"(?i)<br\s*/?>", "\n", html)
+    html = re.sub(r"(?i)</(p|li|h[1-6])>", "\n", html)
+    return unescape(strip_tags(html)).strip()
 
 
 def render_email(
-    email: Email, *, job_code: str | None = None, personalisation: dict | None = None
+    email: Email,
+    *,
+    job_code: str | None = None,
+    personalisation: dict | None = None,
+    base_url: str | None = None,
 ) -> RenderedEmail:
     modules = [placement.pinned_module for placement in email.placements.all()]
     body = [m for m in modules if not isinstance(m, SafetyInformation)]
@@ -92,7 +111,11 @@ def render_email(
     }
     html = render_to_string(
         "modules/email.html",
-        {**context, "body": fragments(body, numbers, "html"), "safety": fragments(safety, numbers, "html")},
+        {
+            **context,
+            "body": fragments(body, numbers, "html", base_url),
+            "safety": fragments(safety, numbers, "html"),
+        },
     )
     text = render_to_string(
         "modules/email.txt",
@@ -115,7 +138,7 @@ def _tidy_text(text: str) -> str:
     return "\n".join(tidy).strip() + "\n"
 
 
-def render_edetail(edetail: EDetail, *, job_code: str | None = None) -> str:
+def render_edetail(edetail: EDetail, *, job_code: str | None = None, base_url: str | None = None) -> str:
     slides = [
         (slide, [placement.pinned_module for placement in placements])
         for slide, placements in edetail.slides_with_placements()
@@ -123,19 +146,21 @@ def render_edetail(edetail: EDetail, *, job_code: str | None = None) -> str:
     numbers = reference_numbers([m for _, modules in slides for m in modules])
     context = {
         "edetail": edetail,
-        "slides": [(slide, fragments(modules, numbers, "html")) for slide, modules in slides],
+        "slides": [(slide, fragments(modules, numbers, "html", base_url)) for slide, modules in slides],
         "references": referenced(numbers),
         "job_code": job_code or JOB_CODE_PENDING,
     }
     return render_to_string("modules/edetail.html", context)
 
 
-def render_invitation(invitation: Invitation, *, job_code: str | None = None) -> str:
+def render_invitation(
+    invitation: Invitation, *, job_code: str | None = None, base_url: str | None = None
+) -> str:
     modules = [placement.pinned_module for placement in invitation.placements.all()]
     numbers = reference_numbers(modules)
     context = {
         "invitation": invitation,
-        "modules": fragments(modules, numbers, "html"),
+        "modules": fragments(modules, numbers, "html", base_url),
         "references": referenced(numbers),
         "job_code": job_code or JOB_CODE_PENDING,
     }

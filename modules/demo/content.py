@@ -141,7 +141,7 @@ TEXT_BLOCKS = [
 ]
 
 ISI_TEXT = {
-    "US-en": "<p><b>IMPORTANT SAFETY INFORMATION</b></p><p>Cardiozen may cause serious bleeding. Do not use in patients with active pathological bleeding or severe hepatic impairment. The most common adverse reactions (≥5%) were dizziness and hypotension.</p>",
+    "US-en": "<p>Cardiozen may cause serious bleeding. Do not use in patients with active pathological bleeding or severe hepatic impairment. The most common adverse reactions (≥5%) were dizziness and hypotension.</p>",
     "GB-en": "<p><b>Prescribing information and adverse event reporting</b></p><p>Cardiozen may increase the risk of bleeding. Adverse events should be reported via the Yellow Card scheme.</p>",
     "DE-de": "<p><b>Pflichttext</b></p><p>Cardiozen kann schwere Blutungen verursachen. Nicht anwenden bei aktiver Blutung oder schwerer Leberfunktionsstörung.</p>",
 }

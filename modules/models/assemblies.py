@@ -24,6 +24,11 @@ SCOPE_PANEL = MultiFieldPanel(
 )
 
 
+def preview_base_url(request) -> str:
+    """Previews link images on the host the reviewer is using, not the configured public one."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 class Assembly(ReviewableContent):
     """A deliverable asset for one product, market and channel, built from module placements."""
 
@@ -135,7 +140,7 @@ class EDetail(Assembly):
     def serve_preview(self, request, mode_name):
         from modules.rendering import render_edetail
 
-        return HttpResponse(render_edetail(self))
+        return HttpResponse(render_edetail(self, base_url=preview_base_url(request)))
 
     def submission_errors(self, children):
         errors = super().submission_errors(children)
@@ -225,7 +230,7 @@ class Email(Assembly):
     def serve_preview(self, request, mode_name):
         from modules.rendering import render_email
 
-        rendered = render_email(self)
+        rendered = render_email(self, base_url=preview_base_url(request))
         if mode_name == "text":
             return HttpResponse(rendered.text, content_type="text/plain; charset=utf-8")
         return HttpResponse(rendered.html)
@@ -311,7 +316,7 @@ class Invitation(Assembly):
     def serve_preview(self, request, mode_name):
         from modules.rendering import render_invitation
 
-        return HttpResponse(render_invitation(self))
+        return HttpResponse(render_invitation(self, base_url=preview_base_url(request)))
 
     @property
     def starts_at(self) -> datetime:

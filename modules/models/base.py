@@ -80,4 +80,5 @@ class ReviewableContent(
         from modules.rendering import JOB_CODE_PENDING, render_module
 
         context = super().get_preview_context(request, mode_name)
-        return {**context, "fragment": render_module(self), "job_code": JOB_CODE_PENDING}
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        return {**context, "fragment": render_module(self, base_url=base_url), "job_code": JOB_CODE_PENDING}

@@ -108,3 +108,38 @@ def test_invitation_calendar_needs_permission(client, product, market):
     client.force_login(factories.UserFactory())
     response = client.get(reverse("modules:invitation_calendar", args=[invitation.pk]))
     assert response.status_code in (302, 403)
+
+
+def test_invitation_shows_the_event_time_in_the_event_time_zone(product, market):
+    invitation = factories.invitation(product=product, market=market)
+    text = BeautifulSoup(render_invitation(invitation), "html.parser").get_text()
+    assert "Thursday 4 March 2027, 18:30–20:00 (America/Chicago)" in text
+
+
+def test_text_alternative_keeps_rich_text_paragraphs_apart(product, market):
+    isi = factories.safety(product=product, market=market)
+    isi.body = (
+        "<p>Boxed warning.</p><p>Bleeding risk &amp; more.</p><ul><li>Dizziness</li><li>Hypotension</li></ul>"
+    )
+    isi.save_revision().publish()
+    isi.refresh_from_db()
+    email = factories.email(product=product, market=market, modules=[isi])
+    text = render_email(email).text
+    assert "Boxed warning.\nBleeding risk & more.\nDizziness\nHypotension" in text
+
+
+def test_images_link_to_the_given_host(product, market):
+    from django.core.files.base import ContentFile
+
+    from modules.models import Visual
+    from modules.rendering import render_module
+    from tests.files import tiny_png
+
+    visual = factories.saved(
+        Visual(title="Chart", image=ContentFile(tiny_png(), name="c.png"), alt_text="A chart"),
+        product=product,
+        market=market,
+    )
+    assert 'src="http://review.example.org:8055/media/' in render_module(
+        visual, base_url="http://review.example.org:8055"
+    )
