@@ -2,6 +2,7 @@
 
 import datetime
 import secrets
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -133,18 +134,17 @@ def seed_modules(taxonomy: dict, author, approver) -> dict:
         "isi": {},
         "ctas": [],
     }
+    # Every demo module shares its author and approver, and (unless it says otherwise) its scope.
+    make = partial(ensure, author=author, approver=approver, scope=scope)
 
     for title, kind, citation in demo.REFERENCES:
         made["references"].append(
-            ensure(
+            make(
                 Reference,
                 title,
                 lambda kind=kind, citation=citation, title=title: Reference(
                     kind=kind, citation_text=citation, source_file=demo.tiny_reference_pdf(title)
                 ),
-                author=author,
-                approver=approver,
-                scope=scope,
             )
         )
     for index, (title, statement, qualifier, ref, kind, anchor, quote) in enumerate(demo.CLAIMS):
@@ -159,18 +159,13 @@ def seed_modules(taxonomy: dict, author, approver) -> dict:
             return claim
 
         # The last two claims stay drafts, so there is work waiting for review.
-        made["claims"].append(
-            ensure(Claim, title, build, author=author, approver=approver, scope=scope, publish=index < 6)
-        )
+        made["claims"].append(make(Claim, title, build, publish=index < 6))
     for title, body in demo.TEXT_BLOCKS:
         made["texts"].append(
-            ensure(
+            make(
                 TextBlock,
                 title,
                 lambda body=body: TextBlock(body=body),
-                author=author,
-                approver=approver,
-                scope=scope,
             )
         )
     for title, values, colour, alt in [
@@ -184,24 +179,19 @@ def seed_modules(taxonomy: dict, author, approver) -> dict:
         ("Adherence chart", [90, 85, 80], "#a61c00", "Bar chart: adherence at 3, 6 and 12 months"),
     ]:
         made["visuals"].append(
-            ensure(
+            make(
                 Visual,
                 title,
                 lambda values=values, colour=colour, alt=alt: Visual(
                     image=demo.chart_png(values, colour), alt_text=alt
                 ),
-                author=author,
-                approver=approver,
-                scope=scope,
             )
         )
     for code, body in demo.ISI_TEXT.items():
-        made["isi"][code] = ensure(
+        made["isi"][code] = make(
             SafetyInformation,
             f"Cardiozen ISI ({code})",
             lambda body=body: SafetyInformation(body=body),
-            author=author,
-            approver=approver,
             scope=module_scope(product, [markets[code]]),
         )
     for title, kind, text in [
@@ -209,13 +199,10 @@ def seed_modules(taxonomy: dict, author, approver) -> dict:
         ("Subgroup footnote", Disclaimer.FOOTNOTE, "Subgroup analyses were not powered for significance."),
         ("Extension footnote", Disclaimer.FOOTNOTE, "Open-label extension; results are exploratory."),
     ]:
-        ensure(
+        make(
             Disclaimer,
             title,
             lambda kind=kind, text=text: Disclaimer(kind=kind, text=text),
-            author=author,
-            approver=approver,
-            scope=scope,
         )
     for title, label, url in [
         ("Request samples", "Request samples", "https://cardiozen.example.com/hcp/samples"),
@@ -223,13 +210,10 @@ def seed_modules(taxonomy: dict, author, approver) -> dict:
         ("Book an MSL visit", "Book a medical science liaison", "https://cardiozen.example.com/hcp/msl"),
     ]:
         made["ctas"].append(
-            ensure(
+            make(
                 CallToAction,
                 title,
                 lambda label=label, url=url: CallToAction(label=label, url=url),
-                author=author,
-                approver=approver,
-                scope=scope,
             )
         )
     return made
