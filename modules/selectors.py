@@ -6,9 +6,11 @@ from .models import Module, Placement
 
 
 def approved_revision(module: Module) -> Revision | None:
-    """The module's revision that is approved and live, if any."""
-    # Until approval records exist, the live revision is the one that went through the workflow.
-    return module.live_revision
+    """The module's revision whose approval is in force (not withdrawn, not expired), if any."""
+    from review.selectors import approval_in_force
+
+    record = approval_in_force(module)
+    return record.revision if record else None
 
 
 def default_pin(module: Module) -> Revision | None:

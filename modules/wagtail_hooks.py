@@ -5,8 +5,11 @@ from wagtail import hooks
 from wagtail.admin.panels import MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.admin.viewsets.chooser import ChooserViewSet
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from review.permissions import ReviewedContentPermissionPolicy
 
 from . import admin_urls
 from .forms import ReviewableContentForm
@@ -110,6 +113,12 @@ class TaxonomyGroup(SnippetViewSetGroup):
         for model in (Product, Indication, Market, Audience, Channel, Specialty)
     ]
 
+
+# Registered before the viewsets so they use it: publishing happens only through review.
+for content_model in (*MODULE_TYPES, *ASSEMBLY_TYPES):
+    register_permission_policy(
+        content_model, ReviewedContentPermissionPolicy(content_model), exact_class=True
+    )
 
 register_snippet(ModuleGroup)
 register_snippet(AssemblyGroup)

@@ -47,3 +47,29 @@ def ensure_role_groups() -> dict[str, Group]:
         group.permissions.add(*permissions)
         groups[name] = group
     return groups
+
+
+# What a signature means, per discipline; the signer chooses one when signing.
+APPROVAL_MEANINGS = {
+    MEDICAL: ["Approved — medical accuracy", "Approved — medical accuracy and fair balance"],
+    LEGAL: ["Approved — legal", "Approved — legal, with intellectual-property clearance"],
+    REGULATORY: ["Approved — regulatory compliance", "Approved — regulatory, consistent with label"],
+}
+CHANGES_MEANINGS = {
+    MEDICAL: ["Changes requested — medical"],
+    LEGAL: ["Changes requested — legal"],
+    REGULATORY: ["Changes requested — regulatory"],
+}
+# Who may withdraw approved content.
+WITHDRAWERS = {COORDINATORS, REGULATORY}
+
+
+def meanings_for(discipline_name: str, decision: str) -> list[str]:
+    """The meanings a signer of this discipline may choose for an approval or a request for changes."""
+    table = APPROVAL_MEANINGS if decision == "approved" else CHANGES_MEANINGS
+    verb = "Approved" if decision == "approved" else "Changes requested"
+    return table.get(discipline_name, [f"{verb} — {discipline_name.lower()}"])
+
+
+def user_in_roles(user, names) -> bool:
+    return user.is_authenticated and user.groups.filter(name__in=names).exists()

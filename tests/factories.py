@@ -4,6 +4,7 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 
 from modules.models import (
@@ -25,6 +26,7 @@ from modules.models import (
     TextBlock,
 )
 from modules.selectors import default_pin
+from review import roles, selectors, services
 from tests.files import tiny_pdf
 
 PASSWORD = "correct horse battery staple"
@@ -76,17 +78,57 @@ def scope(module, *, product, market, channels=("email", "edetail", "invitation"
     module.audiences.set(Audience.objects.filter(code__in=audiences))
 
 
+def reviewer(discipline: str):
+    """The test reviewer for one discipline group (created once), e.g. reviewer(roles.MEDICAL)."""
+    user, created = get_user_model().objects.get_or_create(
+        username=discipline.split()[0].lower() + "-reviewer",
+        defaults={"first_name": discipline.split()[0], "last_name": "Reviewer"},
+    )
+    if created:
+        user.set_password(PASSWORD)
+        user.save()
+        user.groups.add(Group.objects.get_or_create(name=discipline)[0])
+    return user
+
+
+def sign_all(obj, *, skip=()):
+    """Every discipline of the open review signs its approval (medical verifies citations first)."""
+    task_state = obj.current_workflow_state.current_task_state.specific
+    for discipline in task_state.task.specific.disciplines.all():
+        if discipline.name in skip:
+            continue
+        user = reviewer(discipline.name)
+        if discipline.name == roles.MEDICAL:
+            for position in selectors.unverified_citations(task_state.revision):
+                services.citation_verify(revision=task_state.revision, position=position, user=user)
+        services.review_sign(
+            task_state=task_state,
+            user=user,
+            password=PASSWORD,
+            decision="approved",
+            meaning=roles.meanings_for(discipline.name, "approved")[0],
+            discipline=discipline,
+        )
+    obj.refresh_from_db()
+    return obj
+
+
+def approve(obj, *, submitter=None):
+    """Take the item's latest revision through the real MLR workflow to approved and published."""
+    services.review_submit(obj=obj, user=submitter)
+    return sign_all(obj)
+
+
 def saved(instance, *, user=None, publish=False, **scope_kwargs):
-    """Save as the admin does: the row, its scope, a revision; publish when asked."""
+    """Save as the admin does: the row, its scope, a revision; approve through review when asked."""
     if hasattr(instance, "products"):
         scope(instance, **scope_kwargs)
     instance.owner = user
     instance.live = False
     instance.save()
-    revision = instance.save_revision(user=user)
+    instance.save_revision(user=user)
     if publish:
-        revision.publish(user=user)
-        instance.refresh_from_db()
+        approve(instance, submitter=user)
     return instance
 
 

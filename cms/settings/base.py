@@ -132,6 +132,12 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhos
 WAGTAILDOCS_EXTENSIONS = ["pdf"]
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
+# MLR review: an edit during review voids earlier signatures, and a finished review publishes
+# exactly the signed revision after writing its approval record.
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+WAGTAIL_FINISH_WORKFLOW_ACTION = "review.finish.workflow_finish"
+REVIEW_APPROVAL_MONTHS = int(os.environ.get("REVIEW_APPROVAL_MONTHS", "24"))
+REVIEW_EXPIRY_WARNING_DAYS = int(os.environ.get("REVIEW_EXPIRY_WARNING_DAYS", "30"))
 
 # Uploads: the type is decided from the bytes (python-magic), never from the name.
 MAX_REFERENCE_UPLOAD_BYTES = int(os.environ.get("MAX_REFERENCE_UPLOAD_BYTES", str(25 * 1024 * 1024)))

@@ -31,7 +31,8 @@ from modules.models import (
     Visual,
 )
 from modules.selectors import default_pin
-from review import roles
+from review import roles, services
+from review import selectors as review_selectors
 
 from . import content as demo
 
@@ -90,10 +91,58 @@ def seed_taxonomy() -> dict:
     return {"product": product, "markets": markets}
 
 
+APPROVED, IN_REVIEW, DRAFT = "approved", "in review", "draft"
+
+
+class DemoReview:
+    """Takes demo content through the real MLR workflow, signing as the demo reviewers.
+
+    Signing needs each reviewer's password, which is known only in the run that created them;
+    in later runs new content is submitted and left waiting in review.
+    """
+
+    def __init__(self, users: dict, passwords: dict[str, str]):
+        self.users, self.passwords = users, passwords
+
+    def signer(self, discipline: str):
+        username = SIGNERS[discipline]
+        return self.users[username], self.passwords.get(username)
+
+    def take(self, instance, state: str) -> None:
+        if state == DRAFT:
+            return
+        services.review_submit(obj=instance, user=instance.owner)
+        if state == APPROVED:
+            self.sign_all(instance)
+        instance.refresh_from_db()
+
+    def sign_all(self, instance, *, only=None) -> None:
+        task_state = instance.current_workflow_state.current_task_state.specific
+        for discipline in task_state.task.specific.disciplines.all():
+            user, password = self.signer(discipline.name)
+            if password is None or (only and discipline.name not in only):
+                continue
+            if discipline.name == roles.MEDICAL:
+                for position in review_selectors.unverified_citations(task_state.revision):
+                    services.citation_verify(revision=task_state.revision, position=position, user=user)
+            services.review_sign(
+                task_state=task_state,
+                user=user,
+                password=password,
+                decision="approved",
+                meaning=roles.meanings_for(discipline.name, "approved")[0],
+                discipline=discipline,
+                comment="Demo approval.",
+            )
+
+
+SIGNERS = {roles.MEDICAL: "medical", roles.LEGAL: "legal", roles.REGULATORY: "regulatory"}
+
+
 def ensure(
-    model, title: str, build, *, author, approver=None, scope: dict | None = None, publish: bool = True
+    model, title: str, build, *, author, review: DemoReview, scope: dict | None = None, state=APPROVED
 ):
-    """Return the demo object with this title, creating (and optionally publishing) it if missing."""
+    """Return the demo object with this title, creating it (and taking it through review) if missing."""
     existing = model.objects.filter(title=title).first()
     if existing is not None:
         return existing
@@ -104,10 +153,8 @@ def ensure(
     for field, values in (scope or {}).items():
         getattr(instance, field).set(values)
     instance.save()
-    revision = instance.save_revision(user=author)
-    if publish:
-        revision.publish(user=approver)
-        instance.refresh_from_db()
+    instance.save_revision(user=author)
+    review.take(instance, state)
     return instance
 
 
@@ -122,7 +169,7 @@ def module_scope(product, markets, channels=demo.ALL_CHANNELS, specialties=("car
     }
 
 
-def seed_modules(taxonomy: dict, author, approver) -> dict:
+def seed_modules(taxonomy: dict, author, review: DemoReview) -> dict:
     product, markets = taxonomy["product"], taxonomy["markets"]
     english = [markets["US-en"], markets["GB-en"]]
     scope = module_scope(product, english)
@@ -134,8 +181,8 @@ def seed_modules(taxonomy: dict, author, approver) -> dict:
         "isi": {},
         "ctas": [],
     }
-    # Every demo module shares its author and approver, and (unless it says otherwise) its scope.
-    make = partial(ensure, author=author, approver=approver, scope=scope)
+    # Every demo module shares its author and reviewers, and (unless it says otherwise) its scope.
+    make = partial(ensure, author=author, review=review, scope=scope)
 
     for title, kind, citation in demo.REFERENCES:
         made["references"].append(
@@ -158,8 +205,9 @@ def seed_modules(taxonomy: dict, author, approver) -> dict:
             ]
             return claim
 
-        # The last two claims stay drafts, so there is work waiting for review.
-        made["claims"].append(make(Claim, title, build, publish=index < 6))
+        # The last two claims wait: one in review, one still a draft.
+        state = APPROVED if index < 6 else IN_REVIEW if index == 6 else DRAFT
+        made["claims"].append(make(Claim, title, build, state=state))
     for title, body in demo.TEXT_BLOCKS:
         made["texts"].append(
             make(
@@ -223,7 +271,7 @@ def pinned(placement_class, modules, **extra):
     return [placement_class(module=m, pinned_revision=default_pin(m), **extra) for m in modules]
 
 
-def seed_assemblies(taxonomy: dict, made: dict, author, approver) -> None:
+def seed_assemblies(taxonomy: dict, made: dict, author, review: DemoReview) -> None:
     product, us = taxonomy["product"], taxonomy["markets"]["US-en"]
     claims, texts, visuals = made["claims"], made["texts"], made["visuals"]
     scope = {"audiences": list(Audience.objects.filter(code="hcp"))}
@@ -278,33 +326,12 @@ def seed_assemblies(taxonomy: dict, made: dict, author, approver) -> None:
         invitation.placements = pinned(InvitationPlacement, [made["isi"]["US-en"]])
         return invitation
 
-    ensure(
-        EDetail,
-        "Cardiozen core e-detail (US)",
-        build_edetail,
-        author=author,
-        approver=approver,
-        scope=scope,
-        publish=False,
-    )
-    ensure(
-        Email,
-        "HEART-RX launch email (US)",
-        build_email,
-        author=author,
-        approver=approver,
-        scope=scope,
-        publish=False,
-    )
-    ensure(
-        Invitation,
-        "Chicago speaker programme",
-        build_invitation,
-        author=author,
-        approver=approver,
-        scope=scope,
-        publish=False,
-    )
+    # Built from approved modules, the email passes the light Assembly review and gets a job code;
+    # the e-detail waits for it; the invitation is still a draft.
+    make = partial(ensure, author=author, review=review, scope=scope)
+    make(EDetail, "Cardiozen core e-detail (US)", build_edetail, state=IN_REVIEW)
+    make(Email, "HEART-RX launch email (US)", build_email, state=APPROVED)
+    make(Invitation, "Chicago speaker programme", build_invitation, state=DRAFT)
 
 
 @transaction.atomic
@@ -312,7 +339,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     """Seed everything; returns the (username, password, role) of users created by this run."""
     users, created = seed_users()
     taxonomy = seed_taxonomy()
-    # Until the MLR workflow signs them, demo modules are published by the administrator.
-    made = seed_modules(taxonomy, users["author"], users["admin"])
-    seed_assemblies(taxonomy, made, users["author"], users["admin"])
+    review = DemoReview(users, {username: password for username, password, _ in created})
+    made = seed_modules(taxonomy, users["author"], review)
+    seed_assemblies(taxonomy, made, users["author"], review)
     return created

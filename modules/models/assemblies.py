@@ -65,9 +65,6 @@ class Assembly(ReviewableContent):
             return ["Add at least one module before submitting for review."]
         return []
 
-    def children_from_database(self) -> dict[str, list]:
-        return {name: list(getattr(self, name).all()) for name in self.child_relation_names}
-
     child_relation_names: tuple[str, ...] = ("placements",)
 
     @property

@@ -65,13 +65,35 @@ class ReviewableContent(
             self.content_type = ContentType.objects.get_for_model(self)
         super().save(*args, **kwargs)
 
+    def get_workflow(self):
+        from review.selectors import workflow_for
+
+        return workflow_for(self)
+
+    def save_revision(self, user=None, *, overwrite_revision=None, **kwargs):
+        from review.selectors import revision_is_frozen
+        from review.services import review_restart_if_edited
+
+        # A revision that is under review, signed, approved or pinned never changes: edits make a new one.
+        if overwrite_revision is not None and revision_is_frozen(overwrite_revision):
+            overwrite_revision = None
+        revision = super().save_revision(user=user, overwrite_revision=overwrite_revision, **kwargs)
+        review_restart_if_edited(self, revision, user=user)
+        return revision
+
     @property
     def type_label(self) -> str:
         return self.specific_class._meta.verbose_name.capitalize()
 
+    child_relation_names: tuple[str, ...] = ()
+
     def submission_errors(self, children: dict[str, list]) -> list[str]:
         """What must be fixed before this can be submitted for review; children are its inline objects."""
         return []
+
+    def children_from_database(self) -> dict[str, list]:
+        """The inline objects as stored (or, on a revision's object, as they were in that revision)."""
+        return {name: list(getattr(self, name).all()) for name in self.child_relation_names}
 
     def get_preview_template(self, request, mode_name):
         return "modules/preview/module.html"

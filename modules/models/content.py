@@ -99,6 +99,8 @@ class Reference(Module):
 class Claim(Module):
     """A promotional statement; it must cite at least one reference with an anchor."""
 
+    child_relation_names = ("citations",)
+
     statement = models.TextField()
     qualifier = models.TextField(blank=True, help_text="Limitation or context printed with the claim.")
     footnotes = models.TextField(blank=True)

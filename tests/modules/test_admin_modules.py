@@ -109,15 +109,13 @@ def test_create_claim_with_citation(admin_client, product, market):
     assert [c.anchor for c in revision_claim.citations.all()] == ["7"]
 
 
-def test_claim_draft_without_citation_saves_but_cannot_be_submitted_or_published(
-    admin_client, product, market
-):
+def test_claim_draft_without_citation_saves_but_cannot_be_submitted(admin_client, product, market):
     data = claim_data(product, market, [])
     response = post(admin_client, add_url(Claim), data)
     assert response.status_code == 302, errors_of(response)
     claim = Claim.objects.get()
 
-    response = post(admin_client, edit_url(claim), data, action="action-publish")
+    response = post(admin_client, edit_url(claim), data, action="action-submit")
     assert "at least one citation" in errors_of(response)
     claim.refresh_from_db()
     assert not claim.live
@@ -127,7 +125,7 @@ def test_citation_needs_an_anchor(admin_client, product, market):
     ref = factories.reference(product=product, market=market)
     citation = {"reference": ref.pk, "anchor_kind": "page", "anchor": "", "supporting_quote": "HR 0.70"}
     response = post(
-        admin_client, add_url(Claim), claim_data(product, market, [citation]), action="action-publish"
+        admin_client, add_url(Claim), claim_data(product, market, [citation]), action="action-submit"
     )
     assert "This field is required" in errors_of(response)
     assert not Claim.objects.exists()

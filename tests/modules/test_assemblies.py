@@ -59,13 +59,13 @@ def test_create_email_pins_the_approved_revision(admin_client, product, market, 
     assert ReferenceIndex.get_references_to(claim).filter(object_id=str(email.pk)).exists()
 
 
-def test_email_cannot_be_published_without_the_products_safety_information(
+def test_email_cannot_be_submitted_without_the_products_safety_information(
     admin_client, product, market, library
 ):
     data = email_data(product, market, [library["claim"]])
     assert post(admin_client, add_url(Email), data).status_code == 302  # a draft may be incomplete
     email = Email.objects.get()
-    response = post(admin_client, edit_url(email), data, action="action-publish")
+    response = post(admin_client, edit_url(email), data, action="action-submit")
     assert "must include the safety information for Cardiozen in US-en" in errors_of(response)
     email.refresh_from_db()
     assert not email.live
@@ -76,7 +76,7 @@ def test_safety_information_of_another_market_does_not_count(
 ):
     german_isi = factories.safety(product=product, market=other_market)
     data = email_data(product, market, [library["claim"], german_isi])
-    response = post(admin_client, add_url(Email), data, action="action-publish")
+    response = post(admin_client, add_url(Email), data, action="action-submit")
     assert "is not for market US-en" in errors_of(response)
     assert not Email.objects.exists()
 
@@ -108,7 +108,7 @@ def test_newer_approved_revision_is_announced_and_pin_moves_only_on_request(
     page = admin_client.get(edit_url(email)).content.decode()
     assert "Newer approved module revisions" not in page  # a draft is not approved
 
-    new_revision.publish()
+    factories.approve(claim)
     page = admin_client.get(edit_url(email)).content.decode()
     assert "Newer approved module revisions" in page
     email.refresh_from_db()
@@ -165,7 +165,7 @@ def test_create_edetail_with_slides(admin_client, product, market, library):
             ]
         ),
     }
-    response = post(admin_client, add_url(EDetail), data, action="action-publish")
+    response = post(admin_client, add_url(EDetail), data, action="action-submit")
     assert "placed on slide 3, but the e-detail has 2 slide(s)" in errors_of(response)
     data["placements"] = inline_formset(
         [
@@ -209,7 +209,7 @@ def test_create_invitation_and_validation(admin_client, product, market):
     bad = invitation_data(
         product, market, end_time="18:00", venue="", time_zone="Mars/Olympus", compliance_text=""
     )
-    errors = errors_of(post(admin_client, add_url(Invitation), bad, action="action-publish"))
+    errors = errors_of(post(admin_client, add_url(Invitation), bad, action="action-submit"))
     assert "compliance_text" in errors and "time_zone" in errors
     assert not Invitation.objects.exists()
     good = invitation_data(product, market)

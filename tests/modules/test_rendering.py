@@ -121,8 +121,8 @@ def test_text_alternative_keeps_rich_text_paragraphs_apart(product, market):
     isi.body = (
         "<p>Boxed warning.</p><p>Bleeding risk &amp; more.</p><ul><li>Dizziness</li><li>Hypotension</li></ul>"
     )
-    isi.save_revision().publish()
-    isi.refresh_from_db()
+    isi.save_revision()
+    factories.approve(isi)
     email = factories.email(product=product, market=market, modules=[isi])
     text = render_email(email).text
     assert "Boxed warning.\nBleeding risk & more.\nDizziness\nHypotension" in text

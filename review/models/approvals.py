@@ -1,0 +1,114 @@
+"""What was approved: the revision, its hash, its job code, and how long the approval lasts."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from wagtail.models import Revision, WorkflowState
+
+DEFAULT_JOB_CODE_PATTERN = "{BRAND}-{MARKET}-{YYYY}-{SEQ:05}"
+
+
+class ApprovalRecordQuerySet(models.QuerySet):
+    def current(self, now=None):
+        """Approvals in force: approved, not withdrawn, not superseded, not past expiry."""
+        return self.filter(status=ApprovalRecord.APPROVED, expires_at__gt=now or timezone.now())
+
+    def for_object(self, obj):
+        return self.filter(base_content_type=obj.get_base_content_type(), object_id=str(obj.pk))
+
+    def pinning(self, revision_ids):
+        return self.filter(pinned_revisions__in=revision_ids).distinct()
+
+
+class ApprovalRecord(models.Model):
+    """The proof of one approval: exactly which revision, its content hash, signatures and job code."""
+
+    APPROVED = "approved"
+    SUPERSEDED = "superseded"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    STATUSES = [
+        (APPROVED, "Approved"),
+        (SUPERSEDED, "Superseded by a newer approval"),
+        (WITHDRAWN, "Withdrawn"),
+        (EXPIRED, "Expired"),
+    ]
+
+    revision = models.OneToOneField(Revision, on_delete=models.PROTECT, related_name="approval")
+    base_content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64, db_index=True)
+    object_title = models.CharField(max_length=255)
+    workflow_state = models.OneToOneField(
+        WorkflowState, on_delete=models.PROTECT, null=True, related_name="approval"
+    )
+    content_hash = models.CharField(max_length=64)
+    job_code = models.CharField(max_length=80, unique=True)
+    approved_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    pinned_revisions = models.ManyToManyField(
+        Revision,
+        related_name="pinned_by_approvals",
+        blank=True,
+        help_text="For assemblies: the module revisions this approval covers.",
+    )
+    status = models.CharField(max_length=20, choices=STATUSES, default=APPROVED, db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.TextField(blank=True)
+    expiry_warning_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApprovalRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-approved_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["base_content_type", "object_id"],
+                condition=models.Q(status="approved"),
+                name="one_approval_in_force_per_object",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.job_code} ({self.object_title})"
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == self.APPROVED and self.expires_at > timezone.now()
+
+    def content_object(self):
+        return self.revision.as_object()
+
+
+class JobCodePattern(models.Model):
+    """How job codes look for a product and market; the most specific match wins."""
+
+    product = models.ForeignKey("modules.Product", on_delete=models.CASCADE, null=True, blank=True)
+    market = models.ForeignKey("modules.Market", on_delete=models.CASCADE, null=True, blank=True)
+    pattern = models.CharField(
+        max_length=80,
+        default=DEFAULT_JOB_CODE_PATTERN,
+        help_text="Placeholders: {BRAND} {MARKET} {LANG} {YYYY} {YY} {SEQ:05} (zero-padded sequence).",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "market"], name="one_pattern_per_scope"),
+        ]
+
+    def __str__(self):
+        return self.pattern
+
+
+class JobCodeSequence(models.Model):
+    """The last number used for one job-code prefix; locked row by row when a code is assigned."""
+
+    prefix = models.CharField(max_length=80, unique=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.prefix}: {self.last_value}"
