@@ -1,0 +1,60 @@
+"""Review screens in the Wagtail admin: the dashboard, the review screen and approvals."""
+
+from django.template.loader import render_to_string
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
+
+from . import admin_urls, selectors
+
+
+@hooks.register("register_admin_urls")
+def register_review_urls():
+    return [path("review/", include((admin_urls, "review"), namespace="review"))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_reviews_menu_item():
+    return MenuItem("Reviews", reverse("review:dashboard"), icon_name="tasks", order=150)
+
+
+@hooks.register("register_admin_menu_item")
+def register_approvals_menu_item():
+    return MenuItem("Approvals", reverse("review:approvals"), icon_name="clipboard-list", order=160)
+
+
+class MyReviewsPanel(Component):
+    name = "my_reviews"
+    order = 50
+
+    def __init__(self, user):
+        self.user = user
+
+    def render_html(self, parent_context=None):
+        reviews = list(selectors.reviews_for(self.user)[:10])
+        return render_to_string("review/panels/my_reviews.html", {"reviews": reviews})
+
+
+@hooks.register("construct_homepage_panels")
+def add_my_reviews_panel(request, panels):
+    panels.insert(0, MyReviewsPanel(request.user))
+
+
+@hooks.register("construct_snippet_action_menu")
+def remove_publish_bypass(menu_items, request, context):
+    """Reviewed content is published only by a finished review, so no one gets a Publish button."""
+    from .permissions import REVIEW_ONLY_ACTIONS
+
+    model = context.get("model")
+    if model is None or not _is_reviewed_content(model):
+        return
+    menu_items[:] = [
+        item for item in menu_items if item.name.removeprefix("action-") not in REVIEW_ONLY_ACTIONS
+    ]
+
+
+def _is_reviewed_content(model) -> bool:
+    from modules.models import ReviewableContent
+
+    return issubclass(model, ReviewableContent)
