@@ -1,4 +1,9 @@
+import os
+
 from .base import *  # noqa: F403
+
+# Each test session writes to its own indices, never to the development alias.
+SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX") or f"test-{os.getpid()}-"
 
 SECRET_KEY = "test-only-key"
 DEBUG = False

@@ -1,0 +1,135 @@
+"""Query-parameter validation for the search API: every mistake becomes a 400 naming the parameter."""
+
+from rest_framework import serializers
+
+from modules.models import ASSEMBLY_TYPES, MODULE_TYPES, Audience, Channel, Market, Product, Specialty
+from search.query import SearchRequest
+
+MAX_QUERY_CHARS = 200
+MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 10_000
+MAX_VALUES = 20
+CONTENT_TYPES = sorted(model._meta.model_name for model in [*MODULE_TYPES, *ASSEMBLY_TYPES])
+TAXONOMY = {
+    "product": (Product, "code"),
+    "market": (Market, "code"),
+    "audience": (Audience, "code"),
+    "channel": (Channel, "code"),
+    "specialty": (Specialty, "code"),
+}
+
+
+class CodeListField(serializers.ListField):
+    """A filter given once or repeated (?market=US-en&market=DE-de), or comma-separated."""
+
+    child = serializers.CharField(max_length=40)
+
+    def get_value(self, dictionary):
+        if self.field_name not in dictionary:
+            return serializers.empty
+        raw = (
+            dictionary.getlist(self.field_name)
+            if hasattr(dictionary, "getlist")
+            else dictionary[self.field_name]
+        )
+        return [part.strip() for value in raw for part in str(value).split(",") if part.strip()]
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        if len(values) > MAX_VALUES:
+            raise serializers.ValidationError(f"Give at most {MAX_VALUES} values.")
+        return tuple(dict.fromkeys(values))
+
+
+class SearchParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=MAX_QUERY_CHARS, default="")
+    product = CodeListField(required=False, help_text="Product code(s), e.g. CARDIO.")
+    market = CodeListField(required=False, help_text="Market code(s), e.g. US-en.")
+    audience = CodeListField(required=False)
+    channel = CodeListField(required=False)
+    type = CodeListField(required=False, help_text=f"One of {', '.join(CONTENT_TYPES)}.")
+    specialty = CodeListField(
+        required=False, help_text="Boosts content for the HCP's specialty; hides nothing."
+    )
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=20)
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: f"Unknown parameter; use one of {', '.join(self.fields)}." for name in unknown}
+            )
+        errors = {}
+        for name, (model, column) in TAXONOMY.items():
+            values = attrs.get(name) or ()
+            known = set(model.objects.filter(**{f"{column}__in": values}).values_list(column, flat=True))
+            missing = [v for v in values if v not in known]
+            if missing:
+                errors[name] = f"Unknown {name} {', '.join(missing)}."
+        bad_types = [v for v in attrs.get("type") or () if v not in CONTENT_TYPES]
+        if bad_types:
+            errors["type"] = f"Unknown type {', '.join(bad_types)}; use one of {', '.join(CONTENT_TYPES)}."
+        if attrs["page"] * attrs["page_size"] > MAX_RESULT_WINDOW:
+            errors["page"] = (
+                f"Only the first {MAX_RESULT_WINDOW} results can be paged through; refine the query."
+            )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def search_request(self) -> SearchRequest:
+        data = self.validated_data
+        filters = {
+            name: data[name] for name in ("product", "market", "audience", "channel", "type") if name in data
+        }
+        return SearchRequest(
+            q=data["q"].strip(),
+            filters=filters,
+            specialties=data.get("specialty", ()),
+            page=data["page"],
+            page_size=data["page_size"],
+        )
+
+
+class SuggestParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(min_length=1, max_length=100, trim_whitespace=True)
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: "Unknown parameter; use q." for name in unknown})
+        return attrs
+
+
+class SearchHitSerializer(serializers.Serializer):
+    id = serializers.CharField(source="approval_id")
+    type = serializers.CharField()
+    kind = serializers.CharField()
+    title = serializers.CharField(help_text="HTML-escaped, matches wrapped in <mark>.")
+    snippet = serializers.CharField(help_text="HTML-escaped, matches wrapped in <mark>.")
+    job_code = serializers.CharField()
+    content_hash = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    object_type = serializers.CharField()
+    object_id = serializers.CharField()
+    revision_id = serializers.IntegerField()
+    links = serializers.SerializerMethodField()
+
+    def get_links(self, hit) -> dict:
+        return {"preview": hit.preview_url, "thumbnail": hit.thumbnail_url}
+
+
+class FacetBucketSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class SearchPageSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    results = SearchHitSerializer(many=True)
+    facets = serializers.DictField(child=FacetBucketSerializer(many=True))
+    took_ms = serializers.IntegerField()
+    elasticsearch_ms = serializers.IntegerField()
