@@ -1,5 +1,12 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_migrate, post_save
+
+
+def ensure_defaults_after_migrate(sender, **kwargs):
+    """Role groups, their permissions and the default workflows exist in every database."""
+    from .defaults import ensure_review_defaults
+
+    ensure_review_defaults()
 
 
 class ReviewConfig(AppConfig):
@@ -11,6 +18,7 @@ class ReviewConfig(AppConfig):
 
         from .audit import audit_wagtail_log_entry
 
+        post_migrate.connect(ensure_defaults_after_migrate, sender=self, dispatch_uid="review-defaults")
         for log_model in (ModelLogEntry, PageLogEntry):
             post_save.connect(
                 audit_wagtail_log_entry, sender=log_model, dispatch_uid=f"audit-{log_model.__name__}"

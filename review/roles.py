@@ -31,7 +31,11 @@ ADMIN_ROLES = {AUTHORS, MEDICAL, LEGAL, REGULATORY, COORDINATORS}
 def ensure_role_groups() -> dict[str, Group]:
     """Create or update the role groups; safe to run repeatedly."""
     groups = {}
-    admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    # Wagtail creates this permission in a data migration, which a test-database flush removes.
+    admin_type, _ = ContentType.objects.get_or_create(app_label="wagtailadmin", model="admin")
+    admin_access, _ = Permission.objects.get_or_create(
+        content_type=admin_type, codename="access_admin", defaults={"name": "Can access Wagtail admin"}
+    )
     for name, actions in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         permissions = [

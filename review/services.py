@@ -341,10 +341,9 @@ def _end_with_cascade(record: ApprovalRecord, *, status: str, user, reason: str)
     report = ImpactReport(ended=record)
     _take_out_of_use(record, status=status, user=user, reason=reason)
     # Assemblies built on this exact revision are withdrawn with it; their own assemblies do not exist.
-    dependants = ApprovalRecord.objects.pinning([record.revision_id]).filter(
-        status__in=[ApprovalRecord.APPROVED]
-    )
-    for dependant in dependants.select_for_update(of=("self",)):
+    pinning = ApprovalRecord.objects.pinning([record.revision_id]).values("pk")
+    dependants = ApprovalRecord.objects.filter(pk__in=pinning, status=ApprovalRecord.APPROVED)
+    for dependant in dependants.select_for_update():
         cascade_reason = f"Uses {record.object_title} ({record.job_code}), which was {status}: {reason}"
         _take_out_of_use(
             dependant, status=ApprovalRecord.WITHDRAWN, user=user, reason=cascade_reason, cause=record

@@ -1,0 +1,169 @@
+"""After approval: withdrawal and expiry with their cascade to assemblies, warnings, and the outbox."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from review import roles, services
+from review.errors import NotPermitted, ReviewError
+from review.hashing import content_hash
+from review.models import ApprovalRecord, AuditEntry, OutboxEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def library(product, market):
+    isi = factories.safety(product=product, market=market)
+    text = factories.text_block(product=product, market=market)
+    return {"isi": isi, "text": text}
+
+
+@pytest.fixture
+def approved_email(product, market, library):
+    email = factories.email(product=product, market=market, modules=[library["text"], library["isi"]])
+    return factories.approve(email)
+
+
+def record_of(obj):
+    return ApprovalRecord.objects.for_object(obj).order_by("-approved_at").first()
+
+
+def test_withdrawing_a_module_withdraws_assemblies_pinning_it_with_an_impact_report(
+    client, library, approved_email
+):
+    coordinator = factories.UserFactory()
+    coordinator.groups.add(Group.objects.get_or_create(name=roles.COORDINATORS)[0])
+    client.force_login(coordinator)
+    isi = library["isi"]
+    url = reverse("review:withdraw", args=["module", isi.pk])
+    assert "pins this approved revision" in client.get(url).content.decode()
+
+    response = client.post(url, {"reason": "Label update: new contraindication."})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "Impact report" in page
+        and approved_email.title in page
+        and record_of(approved_email).job_code in page
+    )
+
+    isi.refresh_from_db()
+    approved_email.refresh_from_db()
+    assert not isi.live and not approved_email.live
+    assert record_of(isi).status == ApprovalRecord.WITHDRAWN
+    assert record_of(approved_email).status == ApprovalRecord.WITHDRAWN
+    assert "Label update" in record_of(approved_email).end_reason
+    assert library["text"].live and record_of(library["text"]).status == ApprovalRecord.APPROVED
+    kinds = OutboxEvent.objects.filter(kind=OutboxEvent.WITHDRAWN).values_list("object_type", flat=True)
+    assert sorted(kinds) == ["modules.email", "modules.safetyinformation"]
+    assert AuditEntry.objects.filter(action="review.withdrawn").count() == 2
+
+
+def test_withdrawal_needs_the_right_role_and_a_reason_and_changes_nothing_otherwise(client, library, author):
+    isi = library["isi"]
+    client.force_login(author)
+    assert (
+        client.post(reverse("review:withdraw", args=["module", isi.pk]), {"reason": "x"}).status_code == 403
+    )
+    regulatory = factories.reviewer(roles.REGULATORY)
+    client.force_login(regulatory)
+    response = client.post(reverse("review:withdraw", args=["module", isi.pk]), {"reason": "  "})
+    assert response.status_code == 400
+    assert client.get(reverse("review:withdraw", args=["nonsense", isi.pk])).status_code == 404
+    with pytest.raises(NotPermitted):
+        services.content_withdraw(obj=isi, user=author, reason="Because")
+    isi.refresh_from_db()
+    assert isi.live and record_of(isi).status == ApprovalRecord.APPROVED
+    assert not OutboxEvent.objects.filter(kind=OutboxEvent.WITHDRAWN).exists()
+    draft = factories.text_block(product=isi.products.get(), market=isi.markets.get(), publish=False)
+    with pytest.raises(ReviewError, match="no approval"):
+        services.content_withdraw(obj=draft, user=regulatory, reason="Because")
+
+
+@pytest.fixture
+def author(db):
+    user = factories.UserFactory()
+    user.groups.add(Group.objects.get_or_create(name=roles.AUTHORS)[0])
+    return user
+
+
+def test_expiry_command_expires_due_approvals_and_cascades(library, approved_email, capsys):
+    isi_record = record_of(library["isi"])
+    ApprovalRecord.objects.filter(pk=isi_record.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    call_command("expire_approvals")
+    out = capsys.readouterr().out
+    assert f"Expired {isi_record.job_code}" in out and record_of(approved_email).job_code in out
+    assert record_of(library["isi"]).status == ApprovalRecord.EXPIRED
+    assert record_of(approved_email).status == ApprovalRecord.WITHDRAWN
+    library["isi"].refresh_from_db()
+    assert not library["isi"].live
+    assert OutboxEvent.objects.filter(kind=OutboxEvent.EXPIRED, approval=isi_record).exists()
+    call_command("expire_approvals")  # nothing left to do
+    assert "0 approval(s) expired" in capsys.readouterr().out
+
+
+def test_an_expired_approval_stops_counting_even_before_the_command_runs(library):
+    isi = library["isi"]
+    ApprovalRecord.objects.filter(pk=record_of(isi).pk).update(expires_at=timezone.now())
+    from modules.selectors import approved_revision
+
+    assert approved_revision(isi) is None
+
+
+def test_owners_are_warned_by_email_before_expiry_once(smtp_server, product, market, settings):
+    owner = factories.UserFactory(email="owner@example.com", first_name="Olga", last_name="Owner")
+    isi = factories.safety(product=product, market=market, user=owner)
+    record = record_of(isi)
+    ApprovalRecord.objects.filter(pk=record.pk).update(
+        expires_at=timezone.now() + datetime.timedelta(days=10)
+    )
+    call_command("expire_approvals", "--warn-days", "30")
+    call_command("expire_approvals", "--warn-days", "30")
+    # Wagtail's own workflow notifications may also have been sent; the expiry warning is sent once.
+    warnings = [m for m in smtp_server.messages if "expires on" in m["Subject"]]
+    assert len(warnings) == 1
+    message = warnings[0]
+    assert message["To"] == "owner@example.com" and record.job_code in message["Subject"]
+    assert "Olga Owner" in message.get_content()
+    assert AuditEntry.objects.filter(action="review.expiry_warning_sent").count() == 1
+
+
+def test_expire_command_rejects_a_negative_warning_period():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="zero or more"):
+        call_command("expire_approvals", "--warn-days", "-1")
+
+
+def test_assembly_hash_covers_the_pinned_module_revisions(product, market, library):
+    email = factories.email(product=product, market=market, modules=[library["isi"]])
+    before = content_hash(email.latest_revision)
+    isi = library["isi"]
+    isi.body = "<p>Updated safety text.</p>"
+    isi.save_revision()
+    factories.approve(isi)
+    from modules.services import placement_move_pin
+
+    placement = email.placements.get()
+    admin = factories.UserFactory(is_superuser=True, is_staff=True)
+    new_revision = placement_move_pin(assembly=email, placement_id=placement.pk, user=admin)
+    assert content_hash(new_revision) != before
+    email.refresh_from_db()
+    assert content_hash(email.latest_revision) == content_hash(new_revision)
+
+
+def test_every_approval_writes_exactly_one_published_outbox_row_in_its_transaction(product, market):
+    isi = factories.safety(product=product, market=market)
+    record = record_of(isi)
+    events = OutboxEvent.objects.filter(approval=record)
+    assert [(e.kind, e.revision_id, e.object_type) for e in events] == [
+        (OutboxEvent.PUBLISHED, record.revision_id, "modules.safetyinformation")
+    ]
