@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field
 
 from django.utils import timezone
-from elasticsearch import helpers
+from elasticsearch import ApiError, TransportError, helpers
 
 from review.models import ApprovalRecord
 from search.conf import alias_name, client
+from search.errors import SearchUnavailable
 from search.mapping import document_id
 
 
@@ -44,7 +45,11 @@ def indexed_documents() -> dict[str, tuple[int, str]]:
 
 
 def search_drift(now=None) -> DriftReport:
-    expected, indexed = expected_documents(now), indexed_documents()
+    expected = expected_documents(now)
+    try:
+        indexed = indexed_documents()
+    except (TransportError, ApiError) as exc:
+        raise SearchUnavailable(f"Cannot read the index {alias_name()}: {exc}") from exc
     report = DriftReport(checked=len(expected), indexed=len(indexed))
     for doc_id, (revision_id, digest) in sorted(expected.items()):
         if doc_id not in indexed:

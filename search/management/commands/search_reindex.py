@@ -3,6 +3,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from elasticsearch import ApiError, TransportError
 
 from search.errors import SearchError
 from search.index import ApprovedContentIndex
@@ -31,7 +32,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"{index.alias} -> {', '.join(index.indices())} (left as is)")
                     return
             report = search_index_rebuild(batch_size=batch_size, keep_old=keep_old, progress=self._progress)
-        except SearchError as exc:
+        except (SearchError, TransportError, ApiError) as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write("")
         self.stdout.write(
