@@ -1,0 +1,98 @@
+"""Property: whatever happens to content, search never returns anything not live, approved and unexpired."""
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from modules.models import TextBlock
+from review import roles
+from review.errors import ReviewError
+from review.models import ApprovalRecord
+from review.services import approvals_expire, content_withdraw, review_submit
+from search.drift import search_drift
+from search.indexing import outbox_drain
+from search.rebuild import search_index_rebuild
+from tests import factories
+
+pytestmark = pytest.mark.elasticsearch
+
+ITEMS = 3
+OPERATIONS = ["create", "edit", "submit", "approve", "withdraw", "lapse", "expire", "drain", "reindex"]
+steps = st.lists(st.tuples(st.sampled_from(OPERATIONS), st.integers(0, ITEMS - 1)), min_size=1, max_size=12)
+
+
+class Rollback(Exception):
+    pass
+
+
+def _apply(operation: str, slot: int, items: list, *, product, market) -> None:
+    obj = items[slot] if slot < len(items) else None
+    if operation == "create" or obj is None:
+        items.append(
+            factories.text_block(product=product, market=market, publish=False, title=f"Leaflet {slot}")
+        )
+        return
+    obj = TextBlock.objects.get(pk=obj.pk)
+    try:
+        if operation == "edit":
+            obj.body = f"<p>Edited at {timezone.now().isoformat()}</p>"
+            obj.save_revision(user=None)
+        elif operation == "submit" and obj.current_workflow_state is None:
+            review_submit(obj=obj, user=None)
+        elif operation == "approve":
+            if obj.current_workflow_state is None:
+                review_submit(obj=obj, user=None)
+            factories.sign_all(obj)
+        elif operation == "withdraw":
+            content_withdraw(obj=obj, user=factories.reviewer(roles.REGULATORY), reason="Property test")
+        elif operation == "lapse":
+            # Time passes: the approval's date is reached before the expiry job has run.
+            ApprovalRecord.objects.for_object(obj).filter(status=ApprovalRecord.APPROVED).update(
+                expires_at=timezone.now()
+            )
+        elif operation == "expire":
+            approvals_expire()
+        elif operation == "drain":
+            outbox_drain()
+        elif operation == "reindex":
+            search_index_rebuild()
+    except ReviewError:
+        pass  # the workflow refused the step (nothing to withdraw, already in review…): a legal outcome
+
+
+def _assert_only_live_approved_content(admin_client, search_index) -> None:
+    search_index.refresh()
+    response = admin_client.get("/api/v1/search", {"page_size": 100})
+    assert response.status_code == 200, response.content
+    now = timezone.now()
+    for result in response.json()["results"]:
+        record = ApprovalRecord.objects.get(pk=result["id"])
+        assert record.status == ApprovalRecord.APPROVED and record.expires_at > now, record
+        assert record.revision_id == result["revision_id"]
+        obj = TextBlock.objects.get(pk=record.object_id)
+        assert obj.live and obj.live_revision_id == record.revision_id
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=steps)
+def test_search_only_returns_live_approved_unexpired_content(
+    steps, search_index, admin_client, product, market, django_capture_on_commit_callbacks
+):
+    search_index.drop_all()
+    search_index.setup()
+    try:
+        with transaction.atomic():
+            items: list = []
+            for operation, slot in steps:
+                # Half the time the outbox task runs on commit, half the time the index lags.
+                with django_capture_on_commit_callbacks(execute=slot % 2 == 0):
+                    _apply(operation, slot, items, product=product, market=market)
+                _assert_only_live_approved_content(admin_client, search_index)
+            outbox_drain()
+            search_index.refresh()
+            assert search_drift().clean
+            raise Rollback
+    except Rollback:
+        pass
