@@ -3,6 +3,7 @@
 import re
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import JobCodePattern, JobCodeSequence
@@ -17,7 +18,9 @@ class JobCodePatternError(ValueError):
 
 
 def pattern_for(product, market) -> str:
-    candidates = JobCodePattern.objects.filter(product__in=[product, None], market__in=[market, None])
+    candidates = JobCodePattern.objects.filter(
+        Q(product=product) | Q(product__isnull=True), Q(market=market) | Q(market__isnull=True)
+    )
     best = max(candidates, key=lambda p: (p.product_id is not None, p.market_id is not None), default=None)
     return best.pattern if best else DEFAULT_JOB_CODE_PATTERN
 

@@ -5,8 +5,11 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_urls, selectors
+from .models import JobCodePattern
 
 
 @hooks.register("register_admin_urls")
@@ -58,3 +61,14 @@ def _is_reviewed_content(model) -> bool:
     from modules.models import ReviewableContent
 
     return issubclass(model, ReviewableContent)
+
+
+class JobCodePatternViewSet(SnippetViewSet):
+    model = JobCodePattern
+    icon = "code"
+    menu_label = "Job-code patterns"
+    add_to_admin_menu = False
+    list_display = ["__str__", "product", "market", "pattern"]
+
+
+register_snippet(JobCodePatternViewSet)

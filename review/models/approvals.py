@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from wagtail.models import Revision, WorkflowState
@@ -101,7 +102,16 @@ class JobCodePattern(models.Model):
         ]
 
     def __str__(self):
-        return self.pattern
+        scope = " / ".join(str(part) for part in (self.product, self.market) if part) or "Default"
+        return f"{scope}: {self.pattern}"
+
+    def clean(self):
+        from review.jobcodes import JobCodePatternError, validate_pattern
+
+        try:
+            validate_pattern(self.pattern)
+        except JobCodePatternError as error:
+            raise ValidationError({"pattern": str(error)}) from error
 
 
 class JobCodeSequence(models.Model):

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -22,6 +23,7 @@ class MLRTask(Task):
     )
 
     admin_form_fields = [*Task.admin_form_fields, "disciplines", "sla_days"]
+    admin_form_widgets = {"disciplines": forms.CheckboxSelectMultiple}
 
     class Meta:
         verbose_name = "MLR review"

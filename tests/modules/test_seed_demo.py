@@ -1,9 +1,14 @@
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from modules.models import Assembly, EDetail, Email, Invitation, Module
+from modules.demo import content as demo
+from modules.models import Assembly, Claim, EDetail, Email, Invitation, Module
 from modules.rendering import render_email
+from review.models import ApprovalRecord, Signature
+from review.selectors import reviews_for
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +43,29 @@ def test_seeded_assemblies_are_valid_and_render(capsys):
     assert Invitation.objects.get().placements.count() == 1
     assert Module.objects.filter(live=True).count() >= 20
     assert Module.objects.filter(live=False).exists()
+
+
+def test_seed_demo_takes_content_through_the_real_review(capsys):
+    call_command("seed_demo")
+    live = Module.objects.filter(live=True)
+    records = ApprovalRecord.objects.filter(status=ApprovalRecord.APPROVED)
+    assert records.count() == live.count() + 1  # every live module, plus the email
+    assert all(re.fullmatch(r"CARDIO-[A-Z]+-\d{4}-\d{5}", r.job_code) for r in records)
+    assert Signature.objects.filter(decision="approved").count() == 3 * live.count() + 1
+    assert {s.signer.username for s in Signature.objects.all()} == {"medical", "legal", "regulatory"}
+
+    email = Email.objects.get()
+    assert email.live and ApprovalRecord.objects.for_object(email).get().workflow_state.workflow.name == (
+        "Assembly review"
+    )
+    edetail = EDetail.objects.get()
+    assert edetail.workflow_in_progress and not edetail.live
+    waiting_claim = Claim.objects.get(title=demo.CLAIMS[6][0])
+    assert waiting_claim.workflow_in_progress
+    medical = get_user_model().objects.get(username="medical")
+    assert waiting_claim.title in {s.revision.object_str for s in reviews_for(medical)}
+    regulatory = get_user_model().objects.get(username="regulatory")
+    assert edetail.title in {s.revision.object_str for s in reviews_for(regulatory)}
 
 
 def test_admin_dashboard_and_listings_load_for_the_author(client, capsys):
