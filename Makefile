@@ -6,7 +6,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate demo check lint worker
+.PHONY: run test setup migrate demo check lint worker search-engine
+
+# Search needs Elasticsearch: a local node (search/engine) unless ELASTICSEARCH_URL names a cluster.
+ifeq ($(strip $(ELASTICSEARCH_URL)),)
+export ELASTICSEARCH_URL := http://127.0.0.1:$(or $(ES_PORT),9201)
+START_LOCAL_ENGINE := yes
+endif
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +32,15 @@ migrate: setup
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
+# Downloads (once, from Maven Central) and starts the local node unless ELASTICSEARCH_URL was given.
+search-engine: setup
+ifeq ($(START_LOCAL_ENGINE),yes)
+	$(BIN)/python -m search.engine start
+endif
+
 # Sets everything up, then serves the product with the background worker beside it.
-run: demo
+run: demo search-engine
+	$(BIN)/python manage.py search_reindex
 	@echo "Admin: http://$(HOST):$(PORT)/admin/  (logins printed above by seed_demo)"
 	$(BIN)/python manage.py db_worker & trap "kill $$! 2>/dev/null" EXIT; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -39,5 +52,5 @@ check: setup
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Sets everything up and runs every check and test (DATABASE_URL selects PostgreSQL; SQLite otherwise).
-test: check
+test: check search-engine
 	$(BIN)/pytest $(PYTEST_ARGS)
