@@ -3,8 +3,10 @@
 import difflib
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
+from wagtail.fields import RichTextField
 from wagtail.models import Revision
 
 from .hashing import canonical_content
@@ -35,19 +37,58 @@ class FieldChange:
         return mark_safe(" ".join(parts))
 
 
-def _as_text(value) -> str:
-    if isinstance(value, list):
-        return "\n".join(_as_text(item) for item in value)
+def _related_model(model, name: str):
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field.related_model if field.is_relation else None
+
+
+def _names(related, ids) -> str:
+    """Related objects by their names, so reviewers never read raw ids."""
+    ids = ids if isinstance(ids, list) else [ids]
+    found = {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=[i for i in ids if i])}
+    return ", ".join(found.get(i, f"(deleted #{i})") for i in ids if i)
+
+
+def _as_text(model, name: str, value) -> str:
+    related = _related_model(model, name) if model is not None else None
+    if related is not None and value not in (None, "", []) and not _is_children(value):
+        return _names(related, value)
+    if _is_children(value):
+        # Inline objects (citations, placements): one line each, fields named, ids resolved.
+        return "\n".join(
+            "; ".join(
+                f"{key.replace('_', ' ')}: {_as_text(related, key, item)}"
+                for key, item in child.items()
+                if item not in (None, "") and (related is None or _related_model(related, key) is not model)
+            )
+            for child in value
+        )
     if isinstance(value, dict):
-        return "; ".join(f"{key}: {_as_text(item)}" for key, item in sorted(value.items()))
-    return strip_tags(str(value)) if value not in (None, "") else ""
+        return "; ".join(f"{key}: {item}" for key, item in sorted(value.items()))
+    if value in (None, ""):
+        return ""
+    # Rich text is compared as the words a reader sees; plain fields exactly as typed (escaped on display).
+    return strip_tags(str(value)) if _is_rich_text(model, name) else str(value)
+
+
+def _is_rich_text(model, name: str) -> bool:
+    try:
+        return isinstance(model._meta.get_field(name), RichTextField)
+    except (FieldDoesNotExist, AttributeError):
+        return False
+
+
+def _is_children(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
 def _label(model, name: str) -> str:
-    try:
-        return str(model._meta.get_field(name).verbose_name).capitalize()
-    except Exception:  # child relations and computed keys have no model field
-        return name.replace("_", " ").capitalize()
+    field = model._meta.get_field(name) if name in {f.name for f in model._meta.get_fields()} else None
+    label = getattr(field, "verbose_name", None) or name.replace("_", " ")
+    return str(label).capitalize()
 
 
 def field_changes(before: Revision | None, after: Revision) -> list[FieldChange]:
@@ -59,8 +100,7 @@ def field_changes(before: Revision | None, after: Revision) -> list[FieldChange]
     for name in new.keys() | old.keys():
         if name in NOT_COMPARED or old.get(name) == new.get(name):
             continue
-        changes.append(
-            FieldChange(name, _label(model, name), _as_text(old.get(name)), _as_text(new.get(name)))
-        )
+        before_text, after_text = _as_text(model, name, old.get(name)), _as_text(model, name, new.get(name))
+        changes.append(FieldChange(name, _label(model, name), before_text, after_text))
     order = list(new)
     return sorted(changes, key=lambda c: order.index(c.field) if c.field in order else len(order))

@@ -1,0 +1,45 @@
+"""Reviewers see what changed since the last approval, in words, never raw ids."""
+
+import pytest
+
+from review.diff import field_changes
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_changes_since_the_approved_revision_name_fields_and_related_objects(product, market, other_market):
+    ref = factories.reference(product=product, market=market, title="HEART-RX primary paper")
+    statement = "Cuts events by 30%."
+    claim = factories.claim(product=product, market=market, reference_obj=ref, statement=statement)
+    approved = claim.live_revision
+    claim.statement = "Cuts cardiovascular events by 31%."
+    claim.markets.add(other_market)
+    draft = claim.save_revision()
+
+    changes = {change.field: change for change in field_changes(approved, draft)}
+    assert set(changes) == {"statement", "markets"}
+    assert changes["statement"].label == "Statement"
+    marked = str(changes["statement"].marked)
+    assert marked == "Cuts <ins>cardiovascular</ins> events by <del>30%.</del> <ins>31%.</ins>"
+    assert changes["markets"].after == "US-en, DE-de" or set(changes["markets"].after.split(", ")) == {
+        str(market),
+        str(other_market),
+    }
+
+
+def test_first_review_shows_every_field_as_new_with_citations_readable(product, market):
+    ref = factories.reference(product=product, market=market, title="HEART-RX primary paper")
+    claim = factories.claim(product=product, market=market, reference_obj=ref, publish=False)
+    changes = {change.field: change for change in field_changes(None, claim.latest_revision)}
+    assert "HEART-RX primary paper" in changes["citations"].after
+    assert "anchor: 7" in changes["citations"].after
+    assert str(product) in changes["products"].after
+
+
+def test_hostile_text_in_a_change_is_escaped(product, market):
+    block = factories.text_block(product=product, market=market)
+    approved = block.live_revision
+    block.title = "<script>alert(1)</script>"
+    change = next(c for c in field_changes(approved, block.save_revision()) if c.field == "title")
+    assert "<script>" not in str(change.marked) and "&lt;script&gt;" in str(change.marked)
