@@ -51,6 +51,20 @@ def _full_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _audit_revision(action: str, revision: Revision, user, data: dict) -> None:
+    """An audit entry about one revision of an item, named by the item's specific type."""
+    content_type = revision.content_type
+    audit_record(
+        action=action,
+        actor=user,
+        object_type=f"{content_type.app_label}.{content_type.model}",
+        object_id=revision.object_id,
+        object_repr=revision.object_str,
+        revision_id=revision.pk,
+        data=data,
+    )
+
+
 # --- submitting ----------------------------------------------------------------------------------
 
 
@@ -87,14 +101,8 @@ def signing_locked_until(user):
 def _record_signing_failure(*, user, revision: Revision) -> None:
     SigningFailure.objects.create(user=user, revision=revision)
     locked_until = signing_locked_until(user)
-    audit_record(
-        action="review.signature_failed",
-        actor=user,
-        object_type=revision.content_type.app_label + "." + revision.content_type.model,
-        object_id=revision.object_id,
-        object_repr=revision.object_str,
-        revision_id=revision.pk,
-        data={"reason": "wrong password", "locked_until": locked_until},
+    _audit_revision(
+        "review.signature_failed", revision, user, {"reason": "wrong password", "locked_until": locked_until}
     )
 
 
@@ -150,14 +158,11 @@ def _sign(*, task_state, user, decision, meaning, discipline, comment) -> Signat
         comment=comment,
         content_hash=content_hash(revision),
     )
-    audit_record(
-        action="review.sign",
-        actor=user,
-        object_type=_object_label(revision.content_object),
-        object_id=revision.object_id,
-        object_repr=revision.object_str,
-        revision_id=revision.pk,
-        data={
+    _audit_revision(
+        "review.sign",
+        revision,
+        user,
+        {
             "signature_id": signature.pk,
             "decision": decision,
             "meaning": meaning,
@@ -460,16 +465,7 @@ def annotation_reply(*, annotation: Annotation, user, body: str) -> AnnotationRe
 
 
 def _audit_annotation(action, annotation, user, extra) -> None:
-    revision = annotation.revision
-    audit_record(
-        action=action,
-        actor=user,
-        object_type=_object_label(revision.content_object),
-        object_id=revision.object_id,
-        object_repr=revision.object_str,
-        revision_id=revision.pk,
-        data={"annotation_id": annotation.pk, **extra},
-    )
+    _audit_revision(action, annotation.revision, user, {"annotation_id": annotation.pk, **extra})
 
 
 @transaction.atomic
@@ -486,15 +482,7 @@ def citation_verify(*, revision: Revision, position: int, user) -> CitationCheck
         revision=revision, position=position, defaults={"verified_by": user}
     )
     if created:
-        audit_record(
-            action="review.citation_verified",
-            actor=user,
-            object_type=_object_label(revision.content_object),
-            object_id=revision.object_id,
-            object_repr=revision.object_str,
-            revision_id=revision.pk,
-            data={"position": position},
-        )
+        _audit_revision("review.citation_verified", revision, user, {"position": position})
     return check
 
 
@@ -558,3 +546,35 @@ def approvals_warn_expiring(*, days: int, now=None) -> list[ApprovalRecord]:
             )
         warned.append(record)
     return warned
+
+
+def review_sign_every_discipline(*, obj, signer_for, comment="") -> list[Signature]:
+    """Sign the open review's approval once per discipline, as `signer_for(discipline_name)` says.
+
+    `signer_for` returns (user, password), or None to leave that discipline unsigned. Medical
+    signers verify the citations first. Used by the demo seeding and the test factories, so they
+    go through exactly the checks a reviewer on the review screen goes through.
+    """
+    task_state = obj.current_workflow_state.current_task_state.specific
+    signatures = []
+    for discipline in task_state.task.specific.disciplines.all():
+        signer = signer_for(discipline.name)
+        if signer is None:
+            continue
+        user, password = signer
+        if discipline.name == roles.MEDICAL:
+            for position in selectors.unverified_citations(task_state.revision):
+                citation_verify(revision=task_state.revision, position=position, user=user)
+        signatures.append(
+            review_sign(
+                task_state=task_state,
+                user=user,
+                password=password,
+                decision=Signature.APPROVED,
+                meaning=roles.meanings_for(discipline.name, Signature.APPROVED)[0],
+                discipline=discipline,
+                comment=comment,
+            )
+        )
+    obj.refresh_from_db()
+    return signatures

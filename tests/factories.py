@@ -26,7 +26,7 @@ from modules.models import (
     TextBlock,
 )
 from modules.selectors import default_pin
-from review import roles, selectors, services
+from review import services
 from tests.files import tiny_pdf
 
 PASSWORD = "correct horse battery staple"
@@ -92,24 +92,10 @@ def reviewer(discipline: str):
 
 
 def sign_all(obj, *, skip=()):
-    """Every discipline of the open review signs its approval (medical verifies citations first)."""
-    task_state = obj.current_workflow_state.current_task_state.specific
-    for discipline in task_state.task.specific.disciplines.all():
-        if discipline.name in skip:
-            continue
-        user = reviewer(discipline.name)
-        if discipline.name == roles.MEDICAL:
-            for position in selectors.unverified_citations(task_state.revision):
-                services.citation_verify(revision=task_state.revision, position=position, user=user)
-        services.review_sign(
-            task_state=task_state,
-            user=user,
-            password=PASSWORD,
-            decision="approved",
-            meaning=roles.meanings_for(discipline.name, "approved")[0],
-            discipline=discipline,
-        )
-    obj.refresh_from_db()
+    """Every discipline of the open review (but those skipped) signs its approval."""
+    services.review_sign_every_discipline(
+        obj=obj, signer_for=lambda name: None if name in skip else (reviewer(name), PASSWORD)
+    )
     return obj
 
 

@@ -32,7 +32,6 @@ from modules.models import (
 )
 from modules.selectors import default_pin
 from review import roles, services
-from review import selectors as review_selectors
 
 from . import content as demo
 
@@ -105,35 +104,19 @@ class DemoReview:
         self.users, self.passwords = users, passwords
 
     def signer(self, discipline: str):
-        username = SIGNERS[discipline]
-        return self.users[username], self.passwords.get(username)
+        username = SIGNERS.get(discipline)
+        password = self.passwords.get(username)
+        return (self.users[username], password) if password else None
 
     def take(self, instance, state: str) -> None:
         if state == DRAFT:
             return
         services.review_submit(obj=instance, user=instance.owner)
         if state == APPROVED:
-            self.sign_all(instance)
-        instance.refresh_from_db()
-
-    def sign_all(self, instance, *, only=None) -> None:
-        task_state = instance.current_workflow_state.current_task_state.specific
-        for discipline in task_state.task.specific.disciplines.all():
-            user, password = self.signer(discipline.name)
-            if password is None or (only and discipline.name not in only):
-                continue
-            if discipline.name == roles.MEDICAL:
-                for position in review_selectors.unverified_citations(task_state.revision):
-                    services.citation_verify(revision=task_state.revision, position=position, user=user)
-            services.review_sign(
-                task_state=task_state,
-                user=user,
-                password=password,
-                decision="approved",
-                meaning=roles.meanings_for(discipline.name, "approved")[0],
-                discipline=discipline,
-                comment="Demo approval.",
+            services.review_sign_every_discipline(
+                obj=instance, signer_for=self.signer, comment="Demo approval."
             )
+        instance.refresh_from_db()
 
 
 SIGNERS = {roles.MEDICAL: "medical", roles.LEGAL: "legal", roles.REGULATORY: "regulatory"}
