@@ -4,17 +4,18 @@ The builder reads the revision's serialized content (what ``revision.as_object()
 resolves taxonomy ids through one in-memory lookup per batch, so a reindex does not query per field.
 """
 
+import html
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import strip_tags
-from django.utils.text import normalize_newlines
 from wagtail.models import Revision
 
 from modules.models import Audience, Channel, Indication, Market, Product, Reference, Specialty
 from review.models import ApprovalRecord
-from search.mapping import ApprovedContent, document_id
+from search.mapping import document_id
 
 # Fields whose text, in this order, makes up a document's body; rich text is stripped to plain text.
 BODY_FIELDS = (
@@ -36,14 +37,30 @@ BODY_FIELDS = (
 ASSEMBLY_TYPES = {"edetail", "email", "invitation"}
 
 
+TAG = re.compile(r"<[^>]*>")
+
+
 def plain(value) -> str:
-    return " ".join(normalize_newlines(strip_tags(str(value or ""))).split())
+    """Plain text of a (rich) text field; output is escaped when shown, so a tag-stripping regex is enough."""
+    text = str(value or "")
+    if "<" in text or "&" in text:
+        text = html.unescape(TAG.sub(" ", text))
+    return " ".join(text.split())
 
 
 def _ids(value) -> list[int]:
     if value is None:
         return []
     return [int(v) for v in (value if isinstance(value, list) else [value])]
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """An ApprovedContent document as the bulk API takes it (plain dicts: the DSL's per-field
+    serialization costs more than the indexing itself during a rebuild)."""
+
+    id: str
+    source: dict
 
 
 @dataclass
@@ -73,12 +90,19 @@ class Taxonomy:
         return [rows[i] for i in ids if i in rows]
 
 
-def _preview_url(object_type: str, object_id: str, revision_id: int) -> str | None:
+@lru_cache(maxsize=64)
+def _preview_url_pattern(object_type: str) -> str | None:
     app_label, model = object_type.split(".")
     try:
-        return reverse(f"wagtailsnippets_{app_label}_{model}:revisions_view", args=[object_id, revision_id])
+        return reverse(f"wagtailsnippets_{app_label}_{model}:revisions_view", args=["OBJECT", 999999999])
     except NoReverseMatch:
         return None
+
+
+def _preview_url(object_type: str, object_id: str, revision_id: int) -> str | None:
+    """The admin view of exactly this revision (reversed once per type: reverse() is slow in bulk)."""
+    pattern = _preview_url_pattern(object_type)
+    return pattern.replace("OBJECT", object_id).replace("999999999", str(revision_id)) if pattern else None
 
 
 class DocumentBuilder:
@@ -88,12 +112,12 @@ class DocumentBuilder:
         self.taxonomy = taxonomy or Taxonomy.load()
         self.media_url = media_url
 
-    def build(self, approvals: list[ApprovalRecord]) -> list[ApprovedContent]:
+    def build(self, approvals: list[ApprovalRecord]) -> list[IndexedDocument]:
         self._pinned = self._pinned_contents(approvals)
         self._references = self._reference_texts(approvals)
         return [self.document(approval) for approval in approvals]
 
-    def document(self, approval: ApprovalRecord) -> ApprovedContent:
+    def document(self, approval: ApprovalRecord) -> "IndexedDocument":
         content = approval.revision.content
         ct = approval.content_type
         object_type = f"{ct.app_label}.{ct.model}"
@@ -103,7 +127,7 @@ class DocumentBuilder:
             scope = self._module_scope(content)
         products = self.taxonomy.pick("products", scope.pop("product_ids"))
         markets = self.taxonomy.pick("markets", scope.pop("market_ids"))
-        doc = ApprovedContent(
+        source = dict(
             approval_id=approval.pk,
             revision_id=approval.revision_id,
             object_type=object_type,
@@ -131,8 +155,7 @@ class DocumentBuilder:
             thumbnail_url=f"{self.media_url}{content['image']}" if content.get("image") else None,
             **scope,
         )
-        doc.meta.id = document_id(object_type, approval.object_id)
-        return doc
+        return IndexedDocument(id=document_id(object_type, approval.object_id), source=source)
 
     def _module_scope(self, content: dict) -> dict:
         return {

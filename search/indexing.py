@@ -56,7 +56,7 @@ def event_actions(events: list[OutboxEvent], *, now=None) -> list[dict]:
                     "_op_type": "index",
                     "version": approval.revision_id,
                     "version_type": "external",
-                    "_source": documents[approval.pk].to_dict(),
+                    "_source": documents[approval.pk].source,
                 }
             )
         else:

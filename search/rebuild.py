@@ -44,10 +44,10 @@ def index_actions(index: str, approvals, builder: DocumentBuilder, batch_size: i
         for approval, doc in zip(chunk, builder.build(chunk), strict=True):
             yield {
                 "_index": index,
-                "_id": doc.meta.id,
+                "_id": doc.id,
                 "version": approval.revision_id,
                 "version_type": "external",
-                "_source": doc.to_dict(),
+                "_source": doc.source,
             }
 
 
