@@ -73,8 +73,14 @@ def review_submit(*, obj, user) -> WorkflowState:
     """Send the item's latest revision to review, through the workflow chosen for it."""
     if obj.workflow_in_progress:
         raise ReviewError(f"“{obj}” is already in review.")
-    if obj.get_latest_revision() is None:
+    latest = obj.get_latest_revision()
+    if latest is None:
         raise ReviewError("Save the item before submitting it.")
+    if ApprovalRecord.objects.filter(revision=latest).exists():
+        # One revision, one approval: a withdrawn or expired version comes back only as a new one.
+        raise ReviewError(
+            f"This version of “{obj}” was already approved; edit it to make a new version first."
+        )
     draft = obj.get_latest_revision_as_object()
     errors = draft.submission_errors(draft.children_from_database())
     if errors:

@@ -32,6 +32,7 @@ from modules.models import (
 )
 from modules.selectors import default_pin
 from review import roles, services
+from search.services import rep_scope_set
 
 from . import content as demo
 
@@ -325,4 +326,6 @@ def seed_demo() -> list[tuple[str, str, str]]:
     review = DemoReview(users, {username: password for username, password, _ in created})
     made = seed_modules(taxonomy, users["author"], review)
     seed_assemblies(taxonomy, made, users["author"], review)
+    # The demo rep may search approved US and UK content for every channel.
+    rep_scope_set(user=users["rep"], market_codes=["US-en", "GB-en"], channel_codes=list(demo.ALL_CHANNELS))
     return created

@@ -160,6 +160,21 @@ def test_assembly_hash_covers_the_pinned_module_revisions(product, market, libra
     assert content_hash(email.latest_revision) == content_hash(new_revision)
 
 
+def test_an_already_approved_version_cannot_be_submitted_again(product, market, library):
+    isi = library["isi"]
+    with pytest.raises(ReviewError, match="already approved"):
+        services.review_submit(obj=isi, user=None)
+    regulatory = factories.reviewer(roles.REGULATORY)
+    services.content_withdraw(obj=isi, user=regulatory, reason="Superseded label")
+    with pytest.raises(ReviewError, match="already approved"):
+        services.review_submit(obj=isi, user=None)
+    assert not isi.workflow_in_progress
+    isi.body = "<p>Updated for the new label.</p>"
+    isi.save_revision()
+    factories.approve(isi)
+    assert record_of(isi).status == ApprovalRecord.APPROVED and isi.live
+
+
 def test_every_approval_writes_exactly_one_published_outbox_row_in_its_transaction(product, market):
     isi = factories.safety(product=product, market=market)
     record = record_of(isi)
