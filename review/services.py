@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.actions.unpublish import UnpublishAction
 from wagtail.models import Revision, TaskState, WorkflowState
+from wagtail.permissions import policy_registry
 
 from . import roles, selectors
 from .audit import audit_record
@@ -70,7 +71,12 @@ def _audit_revision(action: str, revision: Revision, user, data: dict) -> None:
 
 @transaction.atomic
 def review_submit(*, obj, user) -> WorkflowState:
-    """Send the item's latest revision to review, through the workflow chosen for it."""
+    """Send the item's latest revision to review, through the workflow chosen for it.
+
+    `user` None means the system itself (demo seeding, scripts run by an operator).
+    """
+    if user is not None and not policy_registry.get_by_type(type(obj)).user_has_permission(user, "change"):
+        raise NotPermitted("Only authors who may edit this item can submit it for review.")
     if obj.workflow_in_progress:
         raise ReviewError(f"“{obj}” is already in review.")
     latest = obj.get_latest_revision()

@@ -114,7 +114,7 @@ def saved(instance, *, user=None, publish=False, **scope_kwargs):
     instance.save()
     instance.save_revision(user=user)
     if publish:
-        approve(instance, submitter=user)
+        approve(instance)
     return instance
 
 

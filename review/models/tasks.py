@@ -30,6 +30,9 @@ class MLRTask(Task):
         verbose_name_plural = "MLR reviews"
 
     def start(self, workflow_state, user=None):
+        # Wagtail reads the latest revision from the object it cached when the request began; after
+        # "save and resubmit" that is the revision before the edit, so read it afresh.
+        workflow_state.content_object.refresh_from_db(fields=["latest_revision"])
         task_state = super().start(workflow_state, user=user)
         MLRTaskState.objects.filter(pk=task_state.pk).update(
             due_at=timezone.now() + timedelta(days=self.sla_days)

@@ -12,6 +12,7 @@ from wagtail.models import Revision, WorkflowState
 
 from modules.models import Claim
 from review import roles, services
+from review.errors import NotPermitted
 from review.hashing import canonical_bytes
 from review.models import ApprovalRecord, AuditEntry, OutboxEvent, Signature, SigningFailure
 from review.selectors import ASSEMBLY_REVIEW, FULL_MLR
@@ -120,6 +121,36 @@ def test_changes_requested_returns_the_item_to_its_author_with_annotations(clien
     assert "Returned to me" in page and claim_in_review.title in page
     page = client.get(reverse("review:task", args=[task_state.pk])).content.decode()
     assert "Say relative reduction." in page and "30%" in page
+
+
+def test_resubmitting_from_the_editor_after_changes_requested_reviews_the_new_revision(
+    client, product, market, author
+):
+    ref = factories.reference(product=product, market=market)
+    citation = {"reference": ref.pk, "anchor_kind": "page", "anchor": "7", "supporting_quote": "HR 0.70"}
+    data = claim_data(product, market, [citation])
+    client.force_login(author)
+    assert post(client, add_url(Claim), data, action="action-submit").status_code == 302
+    claim = Claim.objects.get()
+    legal_client, _ = signing_client(client, roles.LEGAL)
+    sign(legal_client, task_state_of(claim), roles.LEGAL, decision="changes_requested", comment="Fix it")
+
+    client.force_login(author)
+    data["statement"] = "Cardiozen reduced cardiovascular events by 31%."
+    response = post(client, edit_url(claim), data, action="action-submit")
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    resumed = task_state_of(claim)
+    assert resumed.revision_id == claim.latest_revision_id
+    assert "31%" in resumed.revision.content["statement"]
+    medical_client = signing_client(client, roles.MEDICAL)[0]
+    for position in range(len(resumed.revision.content["citations"])):
+        medical_client.post(reverse("review:verify_citation", args=[resumed.pk, position]))
+    for discipline in (roles.MEDICAL, roles.LEGAL, roles.REGULATORY):
+        response = sign(signing_client(client, discipline)[0], resumed, discipline)
+        assert response.status_code == 302, response.content.decode()[-600:]
+    claim.refresh_from_db()
+    assert claim.live and "31%" in claim.statement
 
 
 def test_author_cannot_approve_their_own_revision(client, claim_in_review, author):
@@ -277,6 +308,16 @@ def test_reviewer_dashboard_lists_my_reviews_with_due_dates_and_overdue(client, 
     legal_client, legal = signing_client(client, roles.LEGAL)
     assert sign(legal_client, task_state, roles.LEGAL).status_code == 302
     assert claim_in_review.title not in legal_client.get(reverse("review:dashboard")).content.decode()
+
+
+def test_only_people_who_may_edit_an_item_can_submit_it(product, market, author):
+    isi = factories.safety(product=product, market=market, user=author, publish=False)
+    legal = factories.reviewer(roles.LEGAL)
+    with pytest.raises(NotPermitted):
+        services.review_submit(obj=isi, user=legal)
+    assert not isi.workflow_in_progress
+    services.review_submit(obj=isi, user=author)
+    assert isi.workflow_in_progress
 
 
 def test_rep_cannot_open_review_screens(client, claim_in_review):
