@@ -55,6 +55,7 @@ class ReviewableViewSet(SnippetViewSet):
     list_display = [
         "title",
         Column("type_label", label="Type"),
+        Column("approval_label", label="Approval"),
         "owner",
         UpdatedAtColumn(),
         LiveStatusTagColumn(),

@@ -48,8 +48,14 @@ def _related_model(model, name: str):
 def _names(related, ids) -> str:
     """Related objects by their names, so reviewers never read raw ids."""
     ids = ids if isinstance(ids, list) else [ids]
-    found = {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=[i for i in ids if i])}
+    found = {obj.pk: _name(obj) for obj in related._default_manager.filter(pk__in=[i for i in ids if i])}
     return ", ".join(found.get(i, f"(deleted #{i})") for i in ids if i)
+
+
+def _name(obj) -> str:
+    if isinstance(obj, Revision):
+        return f"revision #{obj.pk} of “{obj.object_str}”"
+    return str(obj)
 
 
 def _as_text(model, name: str, value) -> str:
@@ -62,7 +68,9 @@ def _as_text(model, name: str, value) -> str:
             "; ".join(
                 f"{key.replace('_', ' ')}: {_as_text(related, key, item)}"
                 for key, item in child.items()
-                if item not in (None, "") and (related is None or _related_model(related, key) is not model)
+                if item not in (None, "")
+                and not key.endswith("_hash")
+                and (related is None or _related_model(related, key) is not model)
             )
             for child in value
         )
@@ -85,7 +93,7 @@ def _is_children(value) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
-def _label(model, name: str) -> str:
+def field_label(model, name: str) -> str:
     field = model._meta.get_field(name) if name in {f.name for f in model._meta.get_fields()} else None
     label = getattr(field, "verbose_name", None) or name.replace("_", " ")
     return str(label).capitalize()
@@ -101,6 +109,8 @@ def field_changes(before: Revision | None, after: Revision) -> list[FieldChange]
         if name in NOT_COMPARED or old.get(name) == new.get(name):
             continue
         before_text, after_text = _as_text(model, name, old.get(name)), _as_text(model, name, new.get(name))
-        changes.append(FieldChange(name, _label(model, name), before_text, after_text))
+        if before_text == after_text:
+            continue  # e.g. rich text whose markup changed but whose words did not
+        changes.append(FieldChange(name, field_label(model, name), before_text, after_text))
     order = list(new)
     return sorted(changes, key=lambda c: order.index(c.field) if c.field in order else len(order))

@@ -3,6 +3,7 @@
 import hashlib
 import json
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -55,18 +56,19 @@ def _canonical_value(key: str, value, file_fields: set[str]):
 
 def canonical_content(revision: Revision) -> dict:
     """The revision's content without bookkeeping; assemblies add each pinned module revision's hash."""
-    model = revision.content_type.model_class()
+    model = ContentType.objects.get_for_id(revision.content_type_id).model_class()
     file_fields = {f.name for f in model._meta.get_fields() if isinstance(f, models.FileField)}
     content = {
         key: _canonical_value(key, value, file_fields)
         for key, value in revision.content.items()
         if key not in VOLATILE_KEYS
     }
-    content["type"] = revision.content_type.model
+    content["type"] = model._meta.model_name
     if "placements" in content:
+        pinned = Revision.objects.in_bulk([p.get("pinned_revision") for p in content["placements"]])
         for placement in content["placements"]:
-            pinned = Revision.objects.filter(pk=placement.get("pinned_revision")).first()
-            placement["pinned_content_hash"] = content_hash(pinned) if pinned else None
+            revision_pinned = pinned.get(placement.get("pinned_revision"))
+            placement["pinned_content_hash"] = content_hash(revision_pinned) if revision_pinned else None
     return content
 
 

@@ -29,6 +29,32 @@ def revision_is_approved(revision: Revision, now=None) -> bool:
     ).exists()
 
 
+def approval_label(obj) -> str:
+    """One line for listings: in review, or the latest approval's state and job code."""
+    if obj.workflow_in_progress:
+        return "In review"
+    record = ApprovalRecord.objects.for_object(obj).order_by("-approved_at").first()
+    if record is None:
+        return "Not approved"
+    if record.status == ApprovalRecord.APPROVED and not record.in_force:
+        return f"Expired · {record.job_code}"
+    return f"{record.get_status_display().split(' by ')[0]} · {record.job_code}"
+
+
+def previous_approval(revision: Revision) -> ApprovalRecord | None:
+    """The latest approval of the same item before this revision was saved (what reviewers compare with)."""
+    return (
+        ApprovalRecord.objects.filter(
+            base_content_type_id=revision.base_content_type_id,
+            object_id=revision.object_id,
+            revision__created_at__lt=revision.created_at,
+        )
+        .select_related("revision")
+        .order_by("-revision__created_at")
+        .first()
+    )
+
+
 def revision_is_frozen(revision: Revision) -> bool:
     """Whether this revision is under review, signed, approved or pinned, so it must never be rewritten."""
     return (
@@ -60,21 +86,26 @@ def revision_editors(revision: Revision) -> set[int]:
         object_id=revision.object_id,
         created_at__lte=revision.created_at,
     )
-    previous = (
-        ApprovalRecord.objects.filter(
-            base_content_type_id=revision.base_content_type_id,
-            object_id=revision.object_id,
-            revision__created_at__lt=revision.created_at,
-        )
-        .order_by("-revision__created_at")
-        .first()
-    )
+    previous = previous_approval(revision)
     if previous is not None:
         history = history.filter(created_at__gt=previous.revision.created_at)
     editors = set(history.exclude(user=None).values_list("user_id", flat=True))
     if getattr(obj, "owner_id", None):
         editors.add(obj.owner_id)
     return editors
+
+
+def annotatable_fields(revision: Revision) -> dict[str, str]:
+    """Content fields of this revision a reviewer can annotate: name → label."""
+    from .diff import NOT_COMPARED, field_label
+    from .hashing import VOLATILE_KEYS
+
+    model = revision.content_type.model_class()
+    return {
+        name: field_label(model, name)
+        for name in revision.content
+        if name not in VOLATILE_KEYS and name not in NOT_COMPARED
+    }
 
 
 def blocking_annotations(revision: Revision):

@@ -138,7 +138,11 @@ def review_sign(
             raise SigningLocked(
                 f"Wrong password. E-signing is now locked for {SIGNING_WINDOW.seconds // 60} minutes."
             )
-        raise SignatureRefused("Wrong password: the signature was not recorded.")
+        left = SIGNING_FAILURE_LIMIT - SigningFailure.objects.recent_for(user, window=SIGNING_WINDOW).count()
+        raise SignatureRefused(
+            f"Wrong password: the signature was not recorded. {left} more wrong attempt(s) "
+            f"lock e-signing for {SIGNING_WINDOW.seconds // 60} minutes."
+        )
     return _sign(
         task_state=task_state,
         user=user,
@@ -322,16 +326,17 @@ class ImpactReport:
         return [self.ended, *self.cascaded]
 
 
-def _end_approval(record: ApprovalRecord, *, status: str, user, reason: str) -> None:
+def _end_approval(record: ApprovalRecord, *, status: str, user, reason: str, cause=None) -> None:
     record.status = status
     record.ended_at = timezone.now()
     record.ended_by = user if user is not None and user.pk else None
     record.end_reason = reason
-    record.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
+    record.cascaded_from = cause
+    record.save(update_fields=["status", "ended_at", "ended_by", "end_reason", "cascaded_from"])
 
 
 def _take_out_of_use(record: ApprovalRecord, *, status: str, user, reason: str, cause=None) -> None:
-    _end_approval(record, status=status, user=user, reason=reason)
+    _end_approval(record, status=status, user=user, reason=reason, cause=cause)
     obj = record.revision.content_object
     if obj.live:
         UnpublishAction(obj, user=user if user is not None and user.pk else None, log_action=False).execute(
@@ -433,6 +438,8 @@ def annotation_create(
     _check_reviewer(user, revision)
     if not body.strip():
         raise ReviewError("Write what needs attention.")
+    if field_path.split(".")[0] not in selectors.annotatable_fields(revision):
+        raise ReviewError(f"“{field_path}” is not a field of this {revision.content_type.name}.")
     if kind not in dict(Annotation.KINDS):
         raise ReviewError("Unknown annotation kind.")
     annotation = Annotation(
@@ -469,6 +476,9 @@ def annotation_resolve(*, annotation: Annotation, user) -> Annotation:
 
 @transaction.atomic
 def annotation_reply(*, annotation: Annotation, user, body: str) -> AnnotationReply:
+    """Reviewers of an open review of the item, and the people who wrote it, discuss an annotation."""
+    if user.pk not in selectors.revision_editors(annotation.revision) and user.pk != annotation.author_id:
+        _check_reviewer(user, annotation.revision)
     if not body.strip():
         raise ReviewError("Write a reply.")
     reply = AnnotationReply.objects.create(annotation=annotation, author=user, body=body.strip())

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.models import TaskState, WorkflowState
@@ -22,16 +23,21 @@ from .models import Annotation, ApprovalRecord, CitationCheck, Signature
 
 
 def review_errors_as_responses(view):
-    """Typed review errors become the right status: 403 for permission, 400 for everything else."""
+    """Typed review errors become the right status: 403 for permission, 400 for everything else.
+
+    Errors about a review re-render its review screen with the message, so nothing typed is lost.
+    """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except NotPermitted as error:
-            return _error_page(request, str(error), status=403)
-        except ReviewError as error:
-            return _error_page(request, str(error), status=400)
+        except (NotPermitted, ReviewError) as error:
+            status = 403 if isinstance(error, NotPermitted) else 400
+            task_state_id = kwargs.get("task_state_id")
+            if task_state_id is not None and request.method == "POST":
+                return _render_review(request, _task_state(task_state_id), error=str(error), status=status)
+            return _error_page(request, str(error), status=status)
 
     return wrapper
 
@@ -63,10 +69,18 @@ class SignatureForm(forms.Form):
 
 
 class AnnotationForm(forms.Form):
-    field_path = forms.CharField(max_length=200)
-    quote = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    field_path = forms.ChoiceField(label="Field", choices=[])
+    quote = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional: paste the exact words the comment is about.",
+    )
     kind = forms.ChoiceField(choices=Annotation.KINDS)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, revision, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field_path"].choices = list(selectors.annotatable_fields(revision).items())
 
 
 class WithdrawForm(forms.Form):
@@ -82,72 +96,133 @@ def _task_state(task_state_id) -> TaskState:
 
 def dashboard(request):
     """My reviews (soonest due first), items returned to me, and for coordinators every open review."""
+    finder = AdminURLFinder(request.user)
     returned = [
         state
         for state in WorkflowState.objects.filter(status=WorkflowState.STATUS_NEEDS_CHANGES).select_related(
-            "current_task_state__revision"
+            "current_task_state__revision", "current_task_state__finished_by"
         )
         if getattr(state.content_object, "owner_id", None) == request.user.pk
         or state.requested_by_id == request.user.pk
     ]
+    for state in returned:
+        state.edit_url = finder.get_edit_url(state.content_object)
     context = {
-        "my_reviews": list(selectors.reviews_for(request.user)),
+        "my_reviews": _with_waiting(selectors.reviews_for(request.user)),
         "returned": returned,
         "is_coordinator": roles.user_in_roles(request.user, [roles.COORDINATORS])
         or request.user.is_superuser,
     }
     if context["is_coordinator"]:
-        context["open_reviews"] = list(selectors.open_reviews())
+        context["open_reviews"] = _with_waiting(selectors.open_reviews())
     return TemplateResponse(request, "review/dashboard.html", context)
 
 
+def _with_waiting(task_states) -> list:
+    states = list(task_states)
+    for state in states:
+        state.waiting_for = ", ".join(d.name for d in selectors.missing_disciplines(state))
+    return states
+
+
 def review_screen(request, task_state_id: int):
-    task_state = _task_state(task_state_id)
+    return _render_review(request, _task_state(task_state_id))
+
+
+def _render_review(request, task_state, *, error=None, status=200):
     revision = task_state.revision
     obj = revision.as_object()
     if not _may_see(request.user, obj):
         return _error_page(request, "You may not see this item.", status=403)
     task = task_state.task.specific
-    disciplines = task.disciplines_of(request.user)
-    approved = selectors.approval_in_force(revision.content_object)
-    previous = approved.revision if approved and approved.revision_id != revision.pk else None
-    citations = revision.content.get("citations") or []
+    missing = list(selectors.missing_disciplines(task_state))
+    my_disciplines = [d for d in task.disciplines_of(request.user) if d in missing]
+    is_open = task_state.status == TaskState.STATUS_IN_PROGRESS
+    is_reviewer = bool(task.disciplines_of(request.user)) and is_open
+    previous = selectors.previous_approval(revision)
     checks = {
         c.position: c for c in CitationCheck.objects.filter(revision=revision).select_related("verified_by")
     }
+    signatures = list(
+        Signature.objects.filter(task_state__workflow_state=task_state.workflow_state)
+        .select_related("discipline", "revision")
+        .order_by("signed_at")
+    )
+    editors = selectors.revision_editors(revision)
+    post = request.POST if error else None
     context = {
         "task_state": task_state,
+        "status_label": "Changes requested"
+        if task_state.status == TaskState.STATUS_REJECTED
+        else task_state.get_status_display(),
         "revision": revision,
+        "author_name": _display_name(revision.user),
         "object": obj,
+        "approval": ApprovalRecord.objects.filter(revision=revision).first(),
         "edit_url": AdminURLFinder(request.user).get_edit_url(revision.content_object),
-        "disciplines": task.disciplines.all(),
-        "missing": list(selectors.missing_disciplines(task_state)),
-        "signatures": Signature.objects.filter(task_state__workflow_state=task_state.workflow_state)
-        .select_related("discipline", "revision")
-        .order_by("signed_at"),
-        "changes": field_changes(previous, revision),
+        "disciplines": _discipline_states(task, task_state, signatures),
+        "signatures": signatures,
+        "changes": field_changes(previous.revision if previous else None, revision),
         "compared_with": previous,
-        "citations": [
-            (n, citation, _reference_title(citation), checks.get(n)) for n, citation in enumerate(citations)
-        ],
+        "citations": _citations(revision, checks),
         "annotations": Annotation.objects.for_object_up_to(revision)
         .select_related("author", "resolved_by", "revision")
         .prefetch_related("replies__author"),
-        "can_sign": bool(disciplines) and task_state.status == TaskState.STATUS_IN_PROGRESS,
+        "is_reviewer": is_reviewer,
+        "may_discuss": is_reviewer or request.user.pk in editors,
+        "can_sign": bool(my_disciplines) and is_open,
         "is_medical": roles.user_in_roles(request.user, [roles.MEDICAL]),
-        "sign_form": SignatureForm(disciplines=disciplines) if disciplines else None,
-        "annotation_form": AnnotationForm(),
+        "sign_form": SignatureForm(post, disciplines=my_disciplines) if my_disciplines else None,
+        "annotation_form": AnnotationForm(post if post and "body" in post else None, revision=revision),
         "locked_until": services.signing_locked_until(request.user),
-        "editor_of_revision": request.user.pk in selectors.revision_editors(revision),
+        "editor_of_revision": request.user.pk in editors,
+        "error": error,
     }
-    return TemplateResponse(request, "review/review.html", context)
+    return TemplateResponse(request, "review/review.html", context, status=status)
 
 
-def _reference_title(citation: dict) -> str:
+@xframe_options_sameorigin
+def rendered(request, task_state_id: int):
+    """The revision under review as it will be seen (email, slides, invitation or module)."""
+    obj = _task_state(task_state_id).revision.as_object()
+    if not _may_see(request.user, obj):
+        return _error_page(request, "You may not see this item.", status=403)
+    return obj.serve_preview(request, obj.default_preview_mode)
+
+
+def _display_name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "the system"
+
+
+def _discipline_states(task, task_state, signatures) -> list[tuple[str, str]]:
+    """Each discipline with its latest decision on this review, or "waiting"."""
+    states = []
+    for discipline in task.disciplines.all():
+        signed = [
+            s for s in signatures if s.task_state_id == task_state.pk and s.discipline_id == discipline.pk
+        ]
+        if signed:
+            latest = signed[-1]
+            states.append((discipline.name, f"{latest.get_decision_display()} by {latest.signer_name}"))
+        else:
+            states.append((discipline.name, "Waiting"))
+    return states
+
+
+def _citations(revision, checks) -> list[dict]:
     from modules.models import Reference
 
-    reference = Reference.objects.filter(pk=citation.get("reference")).first()
-    return reference.title if reference else "(missing reference)"
+    citations = revision.content.get("citations") or []
+    references = Reference.objects.in_bulk([c.get("reference") for c in citations if c.get("reference")])
+    return [
+        {
+            "position": n,
+            "citation": citation,
+            "reference": references.get(citation.get("reference")),
+            "check": checks.get(n),
+        }
+        for n, citation in enumerate(citations)
+    ]
 
 
 def _may_see(user, obj) -> bool:
@@ -164,6 +239,8 @@ def sign(request, task_state_id: int):
     if not disciplines:
         raise NotPermitted("You are not a reviewer in any discipline of this review.")
     form = SignatureForm(request.POST, disciplines=disciplines)
+    if not _may_see(request.user, task_state.revision.as_object()):
+        raise NotPermitted("You may not see this item.")
     if not form.is_valid():
         raise ReviewError(
             "Complete the signature: " + "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items())
@@ -186,9 +263,9 @@ def sign(request, task_state_id: int):
 @review_errors_as_responses
 def annotate(request, task_state_id: int):
     task_state = _task_state(task_state_id)
-    form = AnnotationForm(request.POST)
+    form = AnnotationForm(request.POST, revision=task_state.revision)
     if not form.is_valid():
-        raise ReviewError("Say which field and what needs attention.")
+        raise ReviewError("Choose a field of this item and say what needs attention.")
     services.annotation_create(revision=task_state.revision, user=request.user, **form.cleaned_data)
     messages.success(request, "Annotation added.")
     return redirect("review:task", task_state_id=task_state.pk)
@@ -197,7 +274,7 @@ def annotate(request, task_state_id: int):
 @require_POST
 @review_errors_as_responses
 def resolve_annotation(request, task_state_id: int, annotation_id: int):
-    annotation = get_object_or_404(Annotation, pk=annotation_id)
+    annotation = _annotation_of(_task_state(task_state_id), annotation_id)
     services.annotation_resolve(annotation=annotation, user=request.user)
     return redirect("review:task", task_state_id=task_state_id)
 
@@ -205,9 +282,20 @@ def resolve_annotation(request, task_state_id: int, annotation_id: int):
 @require_POST
 @review_errors_as_responses
 def reply_annotation(request, task_state_id: int, annotation_id: int):
-    annotation = get_object_or_404(Annotation, pk=annotation_id)
+    annotation = _annotation_of(_task_state(task_state_id), annotation_id)
     services.annotation_reply(annotation=annotation, user=request.user, body=request.POST.get("body", ""))
     return redirect("review:task", task_state_id=task_state_id)
+
+
+def _annotation_of(task_state, annotation_id: int) -> Annotation:
+    """The annotation, only if it is about the item this review is about."""
+    revision = task_state.revision
+    return get_object_or_404(
+        Annotation,
+        pk=annotation_id,
+        revision__base_content_type_id=revision.base_content_type_id,
+        revision__object_id=revision.object_id,
+    )
 
 
 @require_POST
@@ -235,13 +323,36 @@ def withdraw(request, base: str, pk: int):
         if not form.is_valid():
             raise ReviewError("Give a reason for the withdrawal; it is kept in the audit trail.")
         report = services.content_withdraw(obj=obj, user=request.user, reason=form.cleaned_data["reason"])
-        return TemplateResponse(request, "review/impact.html", {"report": report, "object": obj})
-    return TemplateResponse(request, "review/withdraw.html", {"object": obj, "record": record, "form": form})
+        messages.success(request, f"Withdrawn: {obj} ({report.ended.job_code}).")
+        return redirect("review:impact", approval_id=report.ended.pk)
+    affected = (
+        ApprovalRecord.objects.pinning([record.revision_id]).filter(status=ApprovalRecord.APPROVED)
+        if record
+        else []
+    )
+    context = {"object": obj, "record": record, "form": form, "affected": affected}
+    return TemplateResponse(request, "review/withdraw.html", context)
+
+
+def impact(request, approval_id: int):
+    """What ending one approval took out of use: the item and every assembly that pinned it."""
+    record = get_object_or_404(ApprovalRecord, pk=approval_id)
+    if not _may_see(request.user, record.revision.as_object()):
+        return _error_page(request, "You may not see this item.", status=403)
+    return TemplateResponse(
+        request,
+        "review/impact.html",
+        {"record": record, "cascaded": record.cascaded.order_by("object_title")},
+    )
 
 
 def approvals(request):
     """Every approval record, newest first, with its job code, status and expiry."""
-    records = ApprovalRecord.objects.select_related("revision").order_by("-approved_at")
+    records = (
+        ApprovalRecord.objects.select_related("revision", "content_type", "base_content_type")
+        .prefetch_related("revision__signatures")
+        .order_by("-approved_at")
+    )
     status = request.GET.get("status")
     if status:
         if status not in dict(ApprovalRecord.STATUSES):
@@ -251,7 +362,7 @@ def approvals(request):
         request,
         "review/approvals.html",
         {
-            "records": records[:500],
+            "records": records[:200],
             "statuses": ApprovalRecord.STATUSES,
             "status": status,
             "may_withdraw": roles.user_in_roles(request.user, roles.WITHDRAWERS),

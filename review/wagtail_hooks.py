@@ -8,13 +8,16 @@ from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import admin_urls, selectors
+from . import admin_urls, document_urls, document_views, selectors
 from .models import JobCodePattern
 
 
 @hooks.register("register_admin_urls")
 def register_review_urls():
-    return [path("review/", include((admin_urls, "review"), namespace="review"))]
+    return [
+        path("review/documents/", include(document_urls, namespace="review_documents")),
+        path("review/", include((admin_urls, "review"), namespace="review")),
+    ]
 
 
 @hooks.register("register_admin_menu_item")
@@ -25,6 +28,18 @@ def register_reviews_menu_item():
 @hooks.register("register_admin_menu_item")
 def register_approvals_menu_item():
     return MenuItem("Approvals", reverse("review:approvals"), icon_name="clipboard-list", order=160)
+
+
+class AuditExportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return document_views.may_export_audit(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_audit_export_menu_item():
+    return AuditExportMenuItem(
+        "Audit export", reverse("review_documents:audit_export"), icon_name="download", order=170
+    )
 
 
 class MyReviewsPanel(Component):
@@ -41,6 +56,8 @@ class MyReviewsPanel(Component):
 
 @hooks.register("construct_homepage_panels")
 def add_my_reviews_panel(request, panels):
+    # Wagtail's own "awaiting your review" panel cannot sign; ours links to the review screen.
+    panels[:] = [panel for panel in panels if getattr(panel, "name", "") != "workflow_objects_to_moderate"]
     panels.insert(0, MyReviewsPanel(request.user))
 
 

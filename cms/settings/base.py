@@ -173,5 +173,8 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         # The Elasticsearch client logs every request at INFO.
         "elastic_transport": {"level": "WARNING"},
+        # WeasyPrint logs every layout step of every PDF page at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -82,6 +82,12 @@ class ReviewableContent(
         return revision
 
     @property
+    def approval_label(self) -> str:
+        from review.selectors import approval_label
+
+        return approval_label(self)
+
+    @property
     def type_label(self) -> str:
         return self.specific_class._meta.verbose_name.capitalize()
 

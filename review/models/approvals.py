@@ -60,6 +60,14 @@ class ApprovalRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     end_reason = models.TextField(blank=True)
+    cascaded_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cascaded",
+        help_text="The module approval whose withdrawal or expiry ended this one.",
+    )
     expiry_warning_sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApprovalRecordQuerySet.as_manager()

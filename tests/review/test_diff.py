@@ -43,3 +43,10 @@ def test_hostile_text_in_a_change_is_escaped(product, market):
     block.title = "<script>alert(1)</script>"
     change = next(c for c in field_changes(approved, block.save_revision()) if c.field == "title")
     assert "<script>" not in str(change.marked) and "&lt;script&gt;" in str(change.marked)
+
+
+def test_rich_text_whose_words_did_not_change_is_not_reported(product, market):
+    block = factories.text_block(product=product, market=market, body="<p>Learn more.</p>")
+    approved = block.live_revision
+    block.body = '<p data-block-key="a1b2c">Learn more.</p>'
+    assert field_changes(approved, block.save_revision()) == []

@@ -42,9 +42,12 @@ def test_withdrawing_a_module_withdraws_assemblies_pinning_it_with_an_impact_rep
     client.force_login(coordinator)
     isi = library["isi"]
     url = reverse("review:withdraw", args=["module", isi.pk])
-    assert "pins this approved revision" in client.get(url).content.decode()
+    confirm = client.get(url).content.decode()
+    assert "will be withdrawn with it" in confirm and approved_email.title in confirm  # before confirming
 
     response = client.post(url, {"reason": "Label update: new contraindication."})
+    assert response.status_code == 302  # reloading the result page cannot withdraw twice
+    response = client.get(response["Location"])
     page = response.content.decode()
     assert response.status_code == 200
     assert (

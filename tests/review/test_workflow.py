@@ -328,3 +328,61 @@ def test_rep_cannot_open_review_screens(client, claim_in_review):
         302,
         403,
     )
+
+
+def test_annotation_replies_are_for_reviewers_and_authors_of_that_item_only(client, claim_in_review, author):
+    task_state = task_state_of(claim_in_review)
+    legal_client, _ = signing_client(client, roles.LEGAL)
+    legal_client.post(
+        reverse("review:annotate", args=[task_state.pk]),
+        {"field_path": "statement", "kind": "suggestion", "body": "Consider the trial name."},
+    )
+    annotation = task_state.revision.annotations.get()
+    coordinator = factories.UserFactory()
+    coordinator.groups.add(Group.objects.get(name=roles.COORDINATORS))
+    client.force_login(coordinator)
+    reply_url = reverse("review:reply_annotation", args=[task_state.pk, annotation.pk])
+    assert client.post(reply_url, {"body": "Not my place"}).status_code == 403
+    client.force_login(author)
+    assert client.post(reply_url, {"body": "Added it."}).status_code == 302
+    assert [r.body for r in annotation.replies.all()] == ["Added it."]
+
+    foreign_url = reverse("review:reply_annotation", args=[task_state.pk + 999, annotation.pk])
+    assert client.post(foreign_url, {"body": "x"}).status_code == 404
+
+
+def test_annotations_name_a_real_field_and_errors_keep_the_review_screen(client, claim_in_review):
+    task_state = task_state_of(claim_in_review)
+    legal_client, _ = signing_client(client, roles.LEGAL)
+    response = legal_client.post(
+        reverse("review:annotate", args=[task_state.pk]),
+        {"field_path": "no_such_field", "kind": "must_fix", "body": "Hmm"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Choose a field" in page and "Signatures" in page  # the review screen, with the message
+    assert not task_state.revision.annotations.exists()
+
+
+def test_review_screen_shows_the_rendered_revision_and_who_is_still_waiting(client, claim_in_review):
+    task_state = task_state_of(claim_in_review)
+    legal_client, _ = signing_client(client, roles.LEGAL)
+    rendered = legal_client.get(reverse("review:rendered", args=[task_state.pk]))
+    assert rendered.status_code == 200 and "Reduces events by 30%." in rendered.content.decode()
+    verify_citations(signing_client(client, roles.MEDICAL)[0], task_state)
+    medical_client, _ = signing_client(client, roles.MEDICAL)
+    sign(medical_client, task_state, roles.MEDICAL)
+    legal_client, _ = signing_client(client, roles.LEGAL)
+    dashboard = legal_client.get(reverse("review:dashboard")).content.decode()
+    assert "Legal reviewers, Regulatory reviewers" in dashboard
+    screen = legal_client.get(reverse("review:task", args=[task_state.pk])).content.decode()
+    assert "Approved by Medical Reviewer" in screen
+    assert reverse("review_documents:package", args=[task_state.revision_id]) in screen
+
+
+def test_listings_show_each_items_approval_state(admin_client, claim_in_review):
+    approved = factories.safety(product=claim_in_review.products.get(), market=claim_in_review.markets.get())
+    listing = admin_client.get(reverse("wagtailsnippets_modules_safetyinformation:list")).content.decode()
+    assert f"Approved · {ApprovalRecord.objects.for_object(approved).get().job_code}" in listing
+    listing = admin_client.get(reverse("wagtailsnippets_modules_claim:list")).content.decode()
+    assert "In review" in listing
