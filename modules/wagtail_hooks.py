@@ -9,6 +9,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from review.panels import ReviewStatusPanel
 from review.permissions import ReviewedContentPermissionPolicy
 
 from . import admin_urls
@@ -67,7 +68,7 @@ class ReviewableViewSet(SnippetViewSet):
 def module_viewset(model) -> type[ReviewableViewSet]:
     edit_handler = TabbedInterface(
         [
-            ObjectList(model.panels, heading="Content"),
+            ObjectList([ReviewStatusPanel(), *model.panels], heading="Content"),
             ObjectList([MultiFieldPanel(SCOPE_PANELS, heading="Where it may be used")], heading="Scope"),
         ],
         base_form_class=ReviewableContentForm,
@@ -85,7 +86,9 @@ def assembly_viewset(model) -> type[ReviewableViewSet]:
     attrs = {
         "model": model,
         "icon": ICONS[model._meta.model_name],
-        "edit_handler": ObjectList([PinNoticePanel(), *model.panels], base_form_class=ReviewableContentForm),
+        "edit_handler": ObjectList(
+            [ReviewStatusPanel(), PinNoticePanel(), *model.panels], base_form_class=ReviewableContentForm
+        ),
         "list_filter": ["product", "market", "live"],
     }
     return type(f"{model.__name__}ViewSet", (ReviewableViewSet,), attrs)

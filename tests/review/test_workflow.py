@@ -386,3 +386,21 @@ def test_listings_show_each_items_approval_state(admin_client, claim_in_review):
     assert f"Approved · {ApprovalRecord.objects.for_object(approved).get().job_code}" in listing
     listing = admin_client.get(reverse("wagtailsnippets_modules_claim:list")).content.decode()
     assert "In review" in listing
+
+
+def test_the_editor_says_where_an_item_stands_in_review(admin_client, client, claim_in_review, author):
+    isi = factories.safety(product=claim_in_review.products.get(), market=claim_in_review.markets.get())
+    code = ApprovalRecord.objects.for_object(isi).get().job_code
+    page = admin_client.get(edit_url(isi)).content.decode()
+    assert f"as {code}" in page and "expires" in page
+    services.content_withdraw(obj=isi, user=factories.reviewer(roles.REGULATORY), reason="Label change")
+    assert "Label change" in admin_client.get(edit_url(isi)).content.decode()
+
+    sign(
+        signing_client(client, roles.LEGAL)[0],
+        task_state_of(claim_in_review),
+        roles.LEGAL,
+        decision="changes_requested",
+    )
+    client.force_login(author)
+    assert "Changes were requested" in client.get(edit_url(claim_in_review)).content.decode()
