@@ -15,7 +15,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import models
 from django.utils.text import get_valid_filename
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 # Enough for libmagic to recognise containers (ZIP-based office files, PE headers) in its messages.
 MAGIC_HEAD_BYTES = 64 * 1024
@@ -116,6 +116,9 @@ def _image_format(data: bytes) -> str:
 @contextmanager
 def _decoding_guard() -> Iterator[None]:
     Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
+    # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported (review PDFs);
+    # uploads must still refuse truncated images, so it is off while an upload is decoded.
+    truncated_allowed, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     # catch_warnings is process-wide; if another thread races it, the explicit dimension check still holds.
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -132,6 +135,8 @@ def _decoding_guard() -> Iterator[None]:
                 "Export it again and upload the new file.",
                 code="corrupt",
             ) from exc
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = truncated_allowed
 
 
 def _verify_structure(data: bytes, expected_format: str) -> None:

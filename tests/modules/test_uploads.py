@@ -466,3 +466,16 @@ def test_model_field_deconstructs_for_stable_migrations(model_field_class):
     assert kwargs == {"upload_to": "uploads/", "max_length": 200}
     rebuilt = model_field_class(*args, **kwargs)
     assert rebuilt.deconstruct()[1:] == (path, args, kwargs)
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "JPEG", "GIF"])
+def test_truncated_images_stay_refused_after_weasyprint_is_loaded(image_format):
+    """WeasyPrint switches on Pillow's LOAD_TRUNCATED_IMAGES globally when imported (review PDFs)."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # what WeasyPrint does to the whole process
+    content = image_bytes(image_format, size=(64, 64))
+    error = rejection(verify_image, upload("cut.img", content[: len(content) // 2]))
+    assert error.code == "corrupt"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # restored for WeasyPrint
