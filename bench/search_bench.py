@@ -33,7 +33,7 @@ from review import roles  # noqa: E402
 from review.models import ApprovalRecord  # noqa: E402
 from review.services import content_withdraw  # noqa: E402
 from search.access import SearchAccess  # noqa: E402
-from search.builder import DocumentBuilder, Taxonomy, approvals_for_indexing  # noqa: E402
+from search.builder import DocumentBuilder, Taxonomy, approval_rows  # noqa: E402
 from search.conf import client  # noqa: E402
 from search.index import ApprovedContentIndex  # noqa: E402
 from search.mapping import index_body, synonym_rules  # noqa: E402
@@ -139,7 +139,7 @@ def bench_reindex() -> dict:
     report = search_index_rebuild()
     es = client()
     # Raw: the same documents, built beforehand, sent with helpers.bulk into a scratch index.
-    approvals = list(approvals_for_indexing(ApprovalRecord.objects.current().order_by("pk")))
+    approvals = list(approval_rows(ApprovalRecord.objects.current().order_by("pk")))
     documents = DocumentBuilder(Taxonomy.load()).build(approvals)
     actions = [
         {

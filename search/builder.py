@@ -2,14 +2,18 @@
 
 The builder reads the revision's serialized content (what ``revision.as_object()`` restores) and
 resolves taxonomy ids through one in-memory lookup per batch, so a reindex does not query per field.
+A rebuild reads plain rows (``approval_rows``): building model instances cost more than the documents.
 """
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
+from django.contrib.contenttypes.models import ContentType
 from django.urls import NoReverseMatch, reverse
 from wagtail.models import Revision
 
@@ -34,6 +38,7 @@ BODY_FIELDS = (
     "venue",
     "compliance_text",
 )
+CLAIM_FIELDS = ("statement", "qualifier", "footnotes")
 ASSEMBLY_TYPES = {"edetail", "email", "invitation"}
 
 
@@ -42,7 +47,9 @@ TAG = re.compile(r"<[^>]*>")
 
 def plain(value) -> str:
     """Plain text of a (rich) text field; output is escaped when shown, so a tag-stripping regex is enough."""
-    text = str(value or "")
+    if not value:
+        return ""
+    text = str(value)
     if "<" in text or "&" in text:
         text = html.unescape(TAG.sub(" ", text))
     return " ".join(text.split())
@@ -63,9 +70,59 @@ class IndexedDocument:
     source: dict
 
 
+class ApprovalRow(NamedTuple):
+    """The columns of an approval record that a document is built from, with its revision's content."""
+
+    pk: int
+    revision_id: int
+    content_type_id: int
+    object_id: str
+    object_title: str
+    job_code: str
+    content_hash: str
+    status: str
+    approved_at: datetime
+    expires_at: datetime
+    content: dict
+
+    @classmethod
+    def of(cls, approval: ApprovalRecord) -> "ApprovalRow":
+        return cls(
+            approval.pk,
+            approval.revision_id,
+            approval.content_type_id,
+            approval.object_id,
+            approval.object_title,
+            approval.job_code,
+            approval.content_hash,
+            approval.status,
+            approval.approved_at,
+            approval.expires_at,
+            approval.revision.content,
+        )
+
+
+APPROVAL_COLUMNS = (*ApprovalRow._fields[:-1], "revision__content")
+
+
+def approval_rows(queryset=None, *, chunk_size: int = 2000) -> Iterator[ApprovalRow]:
+    """Approval records as rows, streamed from one query (no model instances)."""
+    queryset = queryset if queryset is not None else ApprovalRecord.objects.current()
+    rows = queryset.values_list(*APPROVAL_COLUMNS).iterator(chunk_size=chunk_size)
+    return map(ApprovalRow._make, rows)
+
+
+@dataclass(frozen=True)
+class ProductTerms:
+    code: str
+    brand_name: str
+    generic_name: str
+    therapeutic_area: str
+
+
 @dataclass
 class Taxonomy:
-    """Every taxonomy row by id, loaded once per batch (the tables are small)."""
+    """Every taxonomy row by id, as the values a document holds, loaded once per batch (small tables)."""
 
     products: dict = field(default_factory=dict)
     markets: dict = field(default_factory=dict)
@@ -73,16 +130,19 @@ class Taxonomy:
     channels: dict = field(default_factory=dict)
     specialties: dict = field(default_factory=dict)
     indications: dict = field(default_factory=dict)
+    languages: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "Taxonomy":
+        columns = ("pk", "code", "brand_name", "generic_name", "therapeutic_area")
         return cls(
-            products={p.pk: p for p in Product.objects.all()},
-            markets={m.pk: m for m in Market.objects.all()},
-            audiences={a.pk: a.code for a in Audience.objects.all()},
-            channels={c.pk: c.code for c in Channel.objects.all()},
-            specialties={s.pk: s.code for s in Specialty.objects.all()},
-            indications={i.pk: i.name for i in Indication.objects.all()},
+            products={pk: ProductTerms(*rest) for pk, *rest in Product.objects.values_list(*columns)},
+            markets=dict(Market.objects.values_list("pk", "code")),
+            languages=dict(Market.objects.values_list("pk", "language")),
+            audiences=dict(Audience.objects.values_list("pk", "code")),
+            channels=dict(Channel.objects.values_list("pk", "code")),
+            specialties=dict(Specialty.objects.values_list("pk", "code")),
+            indications=dict(Indication.objects.values_list("pk", "name")),
         )
 
     def pick(self, table: str, ids: Iterable[int]) -> list:
@@ -99,72 +159,96 @@ def _preview_url_pattern(object_type: str) -> str | None:
         return None
 
 
-def _preview_url(object_type: str, object_id: str, revision_id: int) -> str | None:
-    """The admin view of exactly this revision (reversed once per type: reverse() is slow in bulk)."""
-    pattern = _preview_url_pattern(object_type)
-    return pattern.replace("OBJECT", object_id).replace("999999999", str(revision_id)) if pattern else None
+@dataclass(frozen=True)
+class ContentKind:
+    """What a document says about its content type, worked out once per type."""
+
+    object_type: str
+    type: str
+    kind: str
+    preview_pattern: str | None
+
+    @staticmethod
+    def of(content_type_id: int) -> "ContentKind":
+        # Django caches content types by id (and clears that cache when ids can change, e.g. a flush).
+        ct = ContentType.objects.get_for_id(content_type_id)
+        return _content_kind(ct.app_label, ct.model)
+
+    def preview_url(self, object_id: str, revision_id: int) -> str | None:
+        """The admin view of exactly this revision (reversed once per type: reverse() is slow in bulk)."""
+        if self.preview_pattern is None:
+            return None
+        return self.preview_pattern.replace("OBJECT", object_id).replace("999999999", str(revision_id))
+
+
+@lru_cache(maxsize=64)
+def _content_kind(app_label: str, model: str) -> ContentKind:
+    object_type = f"{app_label}.{model}"
+    kind = "assembly" if model in ASSEMBLY_TYPES else "module"
+    return ContentKind(object_type, model, kind, _preview_url_pattern(object_type))
 
 
 class DocumentBuilder:
-    """Turns a batch of approval records into ApprovedContent documents."""
+    """Turns a batch of approvals (records or rows) into ApprovedContent documents."""
 
     def __init__(self, taxonomy: Taxonomy | None = None, media_url: str = "/media/"):
         self.taxonomy = taxonomy or Taxonomy.load()
         self.media_url = media_url
 
-    def build(self, approvals: list[ApprovalRecord]) -> list[IndexedDocument]:
-        self._pinned = self._pinned_contents(approvals)
-        self._references = self._reference_texts(approvals)
-        return [self.document(approval) for approval in approvals]
+    def build(self, approvals: list[ApprovalRecord] | list[ApprovalRow]) -> list[IndexedDocument]:
+        rows = [a if isinstance(a, ApprovalRow) else ApprovalRow.of(a) for a in approvals]
+        self._pinned = self._pinned_contents(rows)
+        self._references = self._reference_texts(rows)
+        return [self.document(row) for row in rows]
 
-    def document(self, approval: ApprovalRecord) -> "IndexedDocument":
-        content = approval.revision.content
-        ct = approval.content_type
-        object_type = f"{ct.app_label}.{ct.model}"
-        if ct.model in ASSEMBLY_TYPES:
-            scope = self._assembly_scope(content, ct.model)
+    def document(self, approval: ApprovalRow) -> "IndexedDocument":
+        content = approval.content
+        kind = ContentKind.of(approval.content_type_id)
+        if kind.kind == "assembly":
+            scope = self._assembly_scope(content, kind.type)
         else:
             scope = self._module_scope(content)
-        products = self.taxonomy.pick("products", scope.pop("product_ids"))
-        markets = self.taxonomy.pick("markets", scope.pop("market_ids"))
+        taxonomy = self.taxonomy
+        product_ids, market_ids = scope.pop("product_ids"), scope.pop("market_ids")
+        products = [taxonomy.products[i] for i in product_ids if i in taxonomy.products]
+        market_ids = [i for i in market_ids if i in taxonomy.markets]
         source = dict(
             approval_id=approval.pk,
             revision_id=approval.revision_id,
-            object_type=object_type,
+            object_type=kind.object_type,
             object_id=approval.object_id,
-            kind="assembly" if ct.model in ASSEMBLY_TYPES else "module",
-            type=ct.model,
+            kind=kind.kind,
+            type=kind.type,
             title=content.get("title") or approval.object_title,
-            claim_text=" ".join(
-                plain(content.get(k)) for k in ("statement", "qualifier", "footnotes")
-            ).strip(),
+            claim_text=" ".join(plain(content.get(k)) for k in CLAIM_FIELDS).strip(),
             citations=self._citations(content),
             product_names=" ".join(f"{p.brand_name} {p.generic_name}" for p in products),
             products=[p.code for p in products],
             brand_names=[p.brand_name for p in products],
             generic_names=[p.generic_name for p in products],
             therapeutic_areas=sorted({p.therapeutic_area for p in products}),
-            markets=[m.code for m in markets],
-            languages=sorted({m.language for m in markets}),
+            markets=[taxonomy.markets[i] for i in market_ids],
+            languages=sorted({taxonomy.languages[i] for i in market_ids}),
             job_code=approval.job_code,
             content_hash=approval.content_hash,
             status=approval.status,
             approved_at=approval.approved_at,
             expires_at=approval.expires_at,
-            preview_url=_preview_url(object_type, approval.object_id, approval.revision_id),
+            preview_url=kind.preview_url(approval.object_id, approval.revision_id),
             thumbnail_url=f"{self.media_url}{content['image']}" if content.get("image") else None,
             **scope,
         )
-        return IndexedDocument(id=document_id(object_type, approval.object_id), source=source)
+        return IndexedDocument(id=document_id(kind.object_type, approval.object_id), source=source)
 
     def _module_scope(self, content: dict) -> dict:
+        taxonomy = self.taxonomy
         return {
             "product_ids": _ids(content.get("products")),
             "market_ids": _ids(content.get("markets")),
-            "indications": self.taxonomy.pick("indications", _ids(content.get("indications"))),
-            "audiences": self.taxonomy.pick("audiences", _ids(content.get("audiences"))),
-            "channels": self.taxonomy.pick("channels", _ids(content.get("channels"))),
-            "specialties": self.taxonomy.pick("specialties", _ids(content.get("specialties"))),
+            "indications": taxonomy.pick("indications", _ids(content.get("indications"))),
+            "audiences": taxonomy.pick("audiences", _ids(content.get("audiences"))),
+            "channels": taxonomy.pick("channels", _ids(content.get("channels"))),
+            "specialties": taxonomy.pick("specialties", _ids(content.get("specialties"))),
             "body": self._body(content),
         }
 
@@ -191,7 +275,8 @@ class DocumentBuilder:
 
     @staticmethod
     def _body(content: dict) -> str:
-        return " ".join(t for t in (plain(content.get(name)) for name in BODY_FIELDS) if t)
+        texts = (plain(content[name]) for name in BODY_FIELDS if content.get(name))
+        return " ".join(t for t in texts if t)
 
     def _citations(self, content: dict) -> str:
         parts = []
@@ -206,14 +291,14 @@ class DocumentBuilder:
     def _pinned_ids(content: dict) -> list[int]:
         return [p["pinned_revision"] for p in content.get("placements") or [] if p.get("pinned_revision")]
 
-    def _pinned_contents(self, approvals) -> dict[int, dict]:
-        ids = {r for a in approvals for r in self._pinned_ids(a.revision.content)}
+    def _pinned_contents(self, rows: list[ApprovalRow]) -> dict[int, dict]:
+        ids = {r for row in rows for r in self._pinned_ids(row.content)}
         if not ids:
             return {}
         return dict(Revision.objects.filter(pk__in=ids).values_list("pk", "content"))
 
-    def _reference_texts(self, approvals) -> dict[int, str]:
-        ids = {c.get("reference") for a in approvals for c in a.revision.content.get("citations") or []}
+    def _reference_texts(self, rows: list[ApprovalRow]) -> dict[int, str]:
+        ids = {c.get("reference") for row in rows for c in row.content.get("citations") or []}
         ids.discard(None)
         if not ids:
             return {}
@@ -222,6 +307,6 @@ class DocumentBuilder:
 
 
 def approvals_for_indexing(queryset=None):
-    """Approval records with everything the builder reads, in one query."""
+    """Approval records with everything the builder reads, in one query (see approval_rows for bulk)."""
     queryset = queryset if queryset is not None else ApprovalRecord.objects.current()
     return queryset.select_related("revision", "content_type")
