@@ -2,21 +2,15 @@
 
 from rest_framework import serializers
 
-from modules.models import ASSEMBLY_TYPES, MODULE_TYPES, Audience, Channel, Market, Product, Specialty
+from modules.models import ASSEMBLY_TYPES, MODULE_TYPES
 from search.query import SearchRequest
+from search.taxonomy_codes import TAXONOMY_MODELS, unknown_codes
 
 MAX_QUERY_CHARS = 200
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
 MAX_VALUES = 20
 CONTENT_TYPES = sorted(model._meta.model_name for model in [*MODULE_TYPES, *ASSEMBLY_TYPES])
-TAXONOMY = {
-    "product": (Product, "code"),
-    "market": (Market, "code"),
-    "audience": (Audience, "code"),
-    "channel": (Channel, "code"),
-    "specialty": (Specialty, "code"),
-}
 
 
 class CodeListField(serializers.ListField):
@@ -61,10 +55,8 @@ class SearchParamsSerializer(serializers.Serializer):
                 {name: f"Unknown parameter; use one of {', '.join(self.fields)}." for name in unknown}
             )
         errors = {}
-        for name, (model, column) in TAXONOMY.items():
-            values = attrs.get(name) or ()
-            known = set(model.objects.filter(**{f"{column}__in": values}).values_list(column, flat=True))
-            missing = [v for v in values if v not in known]
+        for name in TAXONOMY_MODELS:
+            missing = unknown_codes(name, attrs.get(name))
             if missing:
                 errors[name] = f"Unknown {name} {', '.join(missing)}."
         bad_types = [v for v in attrs.get("type") or () if v not in CONTENT_TYPES]

@@ -177,6 +177,17 @@ def test_bad_parameters_get_a_clear_400(search_index, rep_client, params, field,
     assert message in " ".join(response.json()[field])
 
 
+def test_taxonomy_codes_are_cached_but_new_and_deleted_codes_count_at_once(search_index, admin_client):
+    assert search(admin_client, market="US-en")["total"] == 0  # fills the code cache
+    assert admin_client.get("/api/v1/search", {"market": "FR-fr"}).status_code == 400
+    new_market = factories.MarketFactory(code="FR-fr", country="FR", language="fr")
+    assert search(admin_client, market="FR-fr")["total"] == 0
+    new_market.delete()
+    response = admin_client.get("/api/v1/search", {"market": "FR-fr"})
+    assert response.status_code == 400
+    assert "Unknown market FR-fr" in " ".join(response.json()["market"])
+
+
 def test_specialty_boosts_without_hiding(search_index, admin_client, product, market):
     plain_block = factories.text_block(product=product, market=market, title="Adherence tips A")
     cardio = factories.text_block(product=product, market=market, title="Adherence tips B", publish=False)
