@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from modules.demo.seed import seed_demo
 from modules.models import Assembly, Module
@@ -11,7 +12,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        created = seed_demo()
+        # Seeding sends the demo reviewers Wagtail's workflow notifications; they would bury the logins.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            created = seed_demo()
         self.stdout.write(
             f"Demo content: {Module.objects.count()} modules, {Assembly.objects.count()} assemblies."
         )
