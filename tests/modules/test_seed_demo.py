@@ -76,3 +76,11 @@ def test_admin_dashboard_and_listings_load_for_the_author(client, capsys):
     client.force_login(author)
     assert client.get("/admin/").status_code == 200
     assert "Cardiozen core e-detail" in client.get("/admin/snippets/modules/edetail/").content.decode()
+
+
+def test_seed_demo_output_is_not_buried_under_notification_emails(capsys, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "Development logins" in out
+    assert "has been approved in workflow" not in out and "Subject:" not in out
