@@ -9,42 +9,16 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import NoReverseMatch, include, path, reverse
+from django.urls import reverse
 from pypdf import PdfReader
-from wagtail.admin.auth import require_admin_access
 
-from review import document_urls, roles
+from review import roles
 from review.audit import audit_record
 from review.exports import EXPORTED_ACTION
 from review.models import AuditEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-# Mounted as Wagtail mounts register_admin_urls hooks, for runs where the review hooks do not include it yet.
-urlpatterns = [
-    path(
-        "admin/review/documents/",
-        include(
-            (
-                [
-                    path(p.pattern._route, require_admin_access(p.callback), name=p.name)
-                    for p in document_urls.urlpatterns
-                ],
-                "review_documents",
-            )
-        ),
-    ),
-    path("", include("cms.urls")),
-]
-
-
-@pytest.fixture(autouse=True)
-def document_routes(settings):
-    try:
-        reverse("review_documents:audit_export")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = __name__
 
 
 def at(moment: str):

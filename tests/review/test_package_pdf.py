@@ -5,42 +5,15 @@ import io
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import RequestFactory
-from django.urls import NoReverseMatch, include, path, reverse
+from django.urls import reverse
 from pypdf import PdfReader
-from wagtail.admin.auth import require_admin_access
 
-from review import document_urls, document_views, roles, services
+from review import document_views, roles, services
 from review.models import ApprovalRecord, AuditEntry, Signature
 from review.package import DRAFT_WATERMARK, media_name
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-# Mounted the way Wagtail mounts register_admin_urls hooks (behind its admin-access check), for runs
-# where the review hooks do not include the document URLs yet.
-urlpatterns = [
-    path(
-        "admin/review/documents/",
-        include(
-            (
-                [
-                    path(p.pattern._route, require_admin_access(p.callback), name=p.name)
-                    for p in document_urls.urlpatterns
-                ],
-                "review_documents",
-            )
-        ),
-    ),
-    path("", include("cms.urls")),
-]
-
-
-@pytest.fixture(autouse=True)
-def document_routes(settings):
-    try:
-        reverse("review_documents:package", args=[1])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = __name__
 
 
 def package_url(revision_id: int) -> str:
