@@ -321,10 +321,6 @@ class ImpactReport:
     ended: ApprovalRecord
     cascaded: list[ApprovalRecord] = field(default_factory=list)
 
-    @property
-    def all_records(self) -> list[ApprovalRecord]:
-        return [self.ended, *self.cascaded]
-
 
 def _end_approval(record: ApprovalRecord, *, status: str, user, reason: str, cause=None) -> None:
     record.status = status

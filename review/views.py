@@ -13,8 +13,9 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.models import TaskState, WorkflowState
+from wagtail.permissions import policy_registry
 
-from modules.models import Assembly, Module
+from modules.models import Assembly, Module, Reference
 
 from . import roles, selectors, services
 from .diff import field_changes
@@ -210,8 +211,6 @@ def _discipline_states(task, task_state, signatures) -> list[tuple[str, str]]:
 
 
 def _citations(revision, checks) -> list[dict]:
-    from modules.models import Reference
-
     citations = revision.content.get("citations") or []
     references = Reference.objects.in_bulk([c.get("reference") for c in citations if c.get("reference")])
     return [
@@ -226,8 +225,6 @@ def _citations(revision, checks) -> list[dict]:
 
 
 def _may_see(user, obj) -> bool:
-    from wagtail.permissions import policy_registry
-
     return user.is_superuser or policy_registry.get_by_type(type(obj)).user_has_permission(user, "view")
 
 

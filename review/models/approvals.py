@@ -89,9 +89,6 @@ class ApprovalRecord(models.Model):
     def in_force(self) -> bool:
         return self.status == self.APPROVED and self.expires_at > timezone.now()
 
-    def content_object(self):
-        return self.revision.as_object()
-
 
 class JobCodePattern(models.Model):
     """How job codes look for a product and market; the most specific match wins."""
