@@ -334,7 +334,9 @@ def _end_approval(record: ApprovalRecord, *, status: str, user, reason: str, cau
 def _take_out_of_use(record: ApprovalRecord, *, status: str, user, reason: str, cause=None) -> None:
     _end_approval(record, status=status, user=user, reason=reason, cause=cause)
     obj = record.revision.content_object
-    if obj.live:
+    # Only the revision that is live goes out of use; ending an older (superseded) approval
+    # must never unpublish the item's newer approved revision.
+    if obj.live and obj.live_revision_id == record.revision_id:
         UnpublishAction(obj, user=user if user is not None and user.pk else None, log_action=False).execute(
             skip_permission_checks=True
         )

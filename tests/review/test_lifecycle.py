@@ -185,3 +185,25 @@ def test_every_approval_writes_exactly_one_published_outbox_row_in_its_transacti
     assert [(e.kind, e.revision_id, e.object_type) for e in events] == [
         (OutboxEvent.PUBLISHED, record.revision_id, "modules.safetyinformation")
     ]
+
+
+def test_expiring_a_lapsed_superseded_approval_leaves_the_newer_approved_revision_live(product, market):
+    """Issue 15: the old approval ends (and cascades), the item's current approval is untouched."""
+    text = factories.text_block(product=product, market=market)
+    first = record_of(text)
+    text.body = "<p>Learn more about the new data.</p>"
+    text.save_revision()
+    ApprovalRecord.objects.filter(pk=first.pk).update(expires_at=timezone.now() - datetime.timedelta(days=1))
+    factories.approve(text)
+    second = record_of(text)
+    first.refresh_from_db()
+    assert first.status == ApprovalRecord.SUPERSEDED and second.status == ApprovalRecord.APPROVED
+
+    services.approvals_expire()
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    text.refresh_from_db()
+    assert first.status == ApprovalRecord.EXPIRED
+    assert second.status == ApprovalRecord.APPROVED
+    assert text.live and text.live_revision_id == second.revision_id
