@@ -83,10 +83,14 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections only where a fixed pool of worker threads reuses them (production sets 60 s):
+# under runserver every request is a new thread, and each kept its own idle connection until
+# PostgreSQL ran out of slots.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -144,6 +148,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 WAGTAIL_SITE_NAME = "Modular content & MLR review"
+# No avatars from gravatar.com: the product runs on closed networks, where they show as broken images.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
 WAGTAILDOCS_EXTENSIONS = ["pdf"]
 WAGTAIL_WORKFLOW_ENABLED = True
