@@ -2,6 +2,8 @@
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from .selectors import authors_of
+
 
 def kept_forms(formset):
     """The inline forms whose objects will be saved: valid, not deleted, not left blank."""
@@ -19,8 +21,28 @@ class ReviewableContentForm(WagtailAdminModelForm):
     Draft saves run with Wagtail's deferred validation, so the submission rules wait until then.
     """
 
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        self.limit_owner(for_user)
+
+    def limit_owner(self, user):
+        """The owner receives review outcomes and expiry warnings: an author, the creating one by default."""
+        field = self.fields.get("owner")
+        if field is None:
+            return
+        field.queryset = authors_of(self._meta.model)
+        field.required = True
+        field.error_messages["required"] = "Choose the accountable author; they receive expiry warnings."
+        if self.instance.pk is None and user is not None and not self.is_bound:
+            self.initial.setdefault("owner", user.pk)
+        field.label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
     def full_clean(self):
         super().full_clean()
+        if self.is_bound and "owner" in self.fields and not self.cleaned_data.get("owner"):
+            # Wagtail defers required fields on draft saves; an item without an owner never may be.
+            if "owner" not in self.errors:
+                self.add_error("owner", self.fields["owner"].error_messages["required"])
         if not self.is_bound or self.errors:
             return
         self.check_placements()

@@ -78,6 +78,11 @@ def scope(module, *, product, market, channels=("email", "edetail", "invitation"
     module.audiences.set(Audience.objects.filter(code__in=audiences))
 
 
+def admin_pk():
+    """The primary key of the `admin_user` fixture's user: the owner the admin form tests choose."""
+    return get_user_model().objects.filter(username="admin").values_list("pk", flat=True).first() or ""
+
+
 def reviewer(discipline: str):
     """The test reviewer for one discipline group (created once), e.g. reviewer(roles.MEDICAL)."""
     user, created = get_user_model().objects.get_or_create(

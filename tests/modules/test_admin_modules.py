@@ -35,7 +35,7 @@ def scope_data(product, market, channels=("email", "edetail")):
         "markets": [market.pk],
         "audiences": [1],
         "channels": [c.pk for c in Channel.objects.filter(code__in=channels)],
-        "owner": "",
+        "owner": factories.admin_pk(),
     }
 
 
@@ -204,3 +204,33 @@ def test_module_listing_and_preview(admin_client, product, market):
     html = admin_client.get(preview_url).content.decode()
     assert "Cardiozen reduced cardiovascular events by 30%." in html
     assert "Page 7" in html
+
+
+def test_a_new_modules_owner_defaults_to_its_author_is_required_and_offers_only_authors(client, product):
+    """Issue 10: the owner was blank, optional and offered every user, so expiry warnings reached nobody."""
+    from django.contrib.auth.models import Group
+
+    from review import roles
+
+    author = factories.UserFactory(first_name="Ada", last_name="Author")
+    author.groups.add(Group.objects.get_or_create(name=roles.AUTHORS)[0])
+    rep = factories.UserFactory(first_name="Rex", last_name="Rep")
+    rep.groups.add(Group.objects.get_or_create(name=roles.REPS)[0])
+    medical = factories.reviewer(roles.MEDICAL)
+    client.force_login(author)
+
+    form = client.get(add_url(TextBlock)).context["form"]
+    owner = form.fields["owner"]
+    assert form["owner"].value() == author.pk and owner.required
+    offered = set(owner.queryset)
+    assert author in offered and rep not in offered and medical not in offered
+
+    data = {
+        "title": "Intro",
+        "body": rich_text("<p>Hello</p>"),
+        **scope_data(product, factories.MarketFactory()),
+    }
+    response = post(client, add_url(TextBlock), {**data, "owner": ""})
+    assert "accountable author" in errors_of(response) and not TextBlock.objects.exists()
+    response = post(client, add_url(TextBlock), {**data, "owner": rep.pk})
+    assert "owner" in errors_of(response) and not TextBlock.objects.exists()

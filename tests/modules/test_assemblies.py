@@ -36,7 +36,7 @@ def email_data(product, market, modules):
         "product": product.pk,
         "market": market.pk,
         "audiences": [1],
-        "owner": "",
+        "owner": factories.admin_pk(),
         "subject": "New data",
         "preheader": "Read now",
         "placements": inline_formset([{"module": m.pk} for m in modules]),
@@ -154,7 +154,7 @@ def test_create_edetail_with_slides(admin_client, product, market, library):
         "product": product.pk,
         "market": market.pk,
         "audiences": [1],
-        "owner": "",
+        "owner": factories.admin_pk(),
         "slides": inline_formset(
             [{"title": "Intro", "layout": "title_body"}, {"title": "Data", "layout": "two_columns"}]
         ),
@@ -188,7 +188,7 @@ def invitation_data(product, market, **overrides):
         "product": product.pk,
         "market": market.pk,
         "audiences": [1],
-        "owner": "",
+        "owner": factories.admin_pk(),
         "event_title": "HF update",
         "event_date": "2027-03-04",
         "start_time": "18:30",
