@@ -33,6 +33,7 @@ Environment:
     ES_HOME_DIR        where everything lives (default <repo>/var/elasticsearch)
     ES_VERSION         Elasticsearch version (default ES_VERSION below)
     ES_PORT            http port on 127.0.0.1 (default 9201)
+    ES_TRANSPORT_PORT  node-to-node port on 127.0.0.1 (default ES_PORT + 100)
     ES_HEAP            JVM heap, e.g. 512m, 1g (default 1g)
     ES_JAVA_HOME       JDK to use (default: newest suitable JDK under /usr/lib/jvm)
     ES_START_TIMEOUT   seconds to wait for yellow health (default 120)
@@ -96,6 +97,24 @@ def _port() -> int:
         raise EngineError(f"ES_PORT must be a port number, got {raw!r}") from None
     if not 0 < port < 65536:
         raise EngineError(f"ES_PORT out of range: {port}")
+    return port
+
+
+def _transport_port(http_port: int) -> int:
+    """The node-to-node port, pinned (ES_TRANSPORT_PORT, default HTTP + 100).
+
+    Left to float, Elasticsearch takes the first free port of 9300-9399, which may be the HTTP port
+    asked for, and the node then dies half-started.
+    """
+    raw = os.environ.get("ES_TRANSPORT_PORT", "").strip()
+    if not raw:
+        return http_port + 100 if http_port + 100 < 65536 else http_port - 100
+    try:
+        port = int(raw)
+    except ValueError:
+        raise EngineError(f"ES_TRANSPORT_PORT must be a port number, got {raw!r}") from None
+    if not 0 < port < 65536 or port == http_port:
+        raise EngineError(f"ES_TRANSPORT_PORT must be 1-65535 and differ from ES_PORT ({http_port}): {port}")
     return port
 
 
@@ -428,7 +447,7 @@ def _has_setting_module(dist: Path, module: str) -> bool:
     return (dist / "modules" / module).is_dir()
 
 
-def write_config(dist: Path, port: int, heap: str) -> Path:
+def write_config(dist: Path, port: int, heap: str, transport_port: int | None = None) -> Path:
     """Write a fresh config dir (ES_PATH_CONF) under ES_HOME_DIR; return it."""
     paths = _paths()
     conf = paths["config"]
@@ -450,6 +469,7 @@ def write_config(dist: Path, port: int, heap: str) -> Path:
         "discovery.type": "single-node",
         "network.host": "127.0.0.1",
         "http.port": str(port),
+        "transport.port": str(transport_port or _transport_port(port)),
         "path.data": str(paths["data"]),
         "path.logs": str(paths["logs"]),
         "cluster.routing.allocation.disk.threshold_enabled": "false",
@@ -635,18 +655,20 @@ def start(wait: bool = True) -> str:
                 _wait_ready(node_url, timeout, launcher_pid=_launcher_pid())
             return node_url
         version, port, heap = _version(), _port(), _heap()
+        transport_port = _transport_port(port)
         node_url = _url_for(port)
-        if _port_in_use(port):
-            raise EngineError(
-                f"port {port} on 127.0.0.1 is already in use by another process "
-                "(not the Elasticsearch managed here); stop it or choose another ES_PORT"
-            )
+        for taken, variable in ((port, "ES_PORT"), (transport_port, "ES_TRANSPORT_PORT")):
+            if _port_in_use(taken):
+                raise EngineError(
+                    f"port {taken} on 127.0.0.1 is already in use by another process "
+                    f"(not the Elasticsearch managed here); stop it or choose another {variable}"
+                )
         dist = _ensure_installed_locked(version)
         java_home, feature = find_java(version)
         _install_dev_analysis(dist, version, (java_home, feature))
         prefix = _root_prefix()
         paths = _paths()
-        conf = write_config(dist, port, heap)
+        conf = write_config(dist, port, heap, transport_port)
         paths["pid"].unlink(missing_ok=True)
 
         env = {
