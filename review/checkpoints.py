@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from .errors import ReviewError
 from .models import GENESIS_HASH, AuditEntry
@@ -99,8 +100,7 @@ def _chain_head(reason: str) -> Checkpoint:
 
 def checkpoint_write(*, reason: str = "scheduled") -> Checkpoint:
     """Append a checkpoint of the chain head to the checkpoint file, and mail it when configured."""
-    checkpoint = _chain_head(reason)
-    path = _append(checkpoint_dir(), checkpoint.as_line())
+    checkpoint, path = _checkpoint_append(reason)
     recipients = list(settings.AUDIT_CHECKPOINT_EMAIL)
     if recipients:
         try:
@@ -111,6 +111,11 @@ def checkpoint_write(*, reason: str = "scheduled") -> Checkpoint:
                 f"{', '.join(recipients)} failed: {error}"
             ) from error
     return checkpoint
+
+
+def _checkpoint_append(reason: str) -> tuple[Checkpoint, Path]:
+    checkpoint = _chain_head(reason)
+    return checkpoint, _append(checkpoint_dir(), checkpoint.as_line())
 
 
 def _append(directory: Path, line: str) -> Path:
@@ -165,8 +170,21 @@ def checkpoints_read() -> list[Checkpoint]:
 
 
 def checkpoint_after_approval() -> None:
-    """Run after an approval commits: the approval is done, so a failed checkpoint is logged, not raised."""
+    """Run after an approval commits: append a checkpoint now and mail it from the worker.
+
+    The approval is done by then, so a failure is logged, not raised; the next checkpoint covers it.
+    Mail goes through a task so a slow mail server never holds up the signer's response.
+    """
     try:
-        checkpoint_write(reason="approval")
+        checkpoint, _path = _checkpoint_append("approval")
     except CheckpointError:
-        logger.exception("Audit checkpoint after an approval failed; the next scheduled one will cover it.")
+        logger.exception("Audit checkpoint after an approval failed; the next checkpoint will cover it.")
+        return
+    if settings.AUDIT_CHECKPOINT_EMAIL:
+        checkpoint_mail.enqueue(checkpoint.as_line())
+
+
+@task()
+def checkpoint_mail(line: str) -> None:
+    """Mail one checkpoint line (as written to the file) to AUDIT_CHECKPOINT_EMAIL."""
+    _mail(Checkpoint.from_line(line, source="mail task"), list(settings.AUDIT_CHECKPOINT_EMAIL))

@@ -101,6 +101,34 @@ def test_an_approval_rolled_back_writes_no_checkpoint(
     assert not (audit_checkpoint_dir / FILE_NAME).exists()
 
 
+def test_an_approvals_checkpoint_is_mailed_by_the_worker(
+    settings, smtp_server, product, market, audit_checkpoint_dir, django_capture_on_commit_callbacks
+):
+    settings.AUDIT_CHECKPOINT_EMAIL = ["compliance@example.com"]
+    isi = factories.safety(product=product, market=market, publish=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.approve(isi)
+
+    line = (audit_checkpoint_dir / FILE_NAME).read_text().strip()
+    checkpoint_mails = [m for m in smtp_server.messages if "Audit checkpoint" in m["Subject"]]
+    assert [m["To"] for m in checkpoint_mails] == ["compliance@example.com"]
+    assert line in checkpoint_mails[0].get_content()
+
+
+def test_a_failed_checkpoint_after_approval_is_logged_and_the_approval_stands(
+    settings, tmp_path, product, market, django_capture_on_commit_callbacks, caplog
+):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the directory should be")
+    settings.AUDIT_CHECKPOINT_DIR = blocker
+    isi = factories.safety(product=product, market=market, publish=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.approve(isi)
+
+    assert AuditEntry.objects.filter(action="review.approved").exists()
+    assert "Audit checkpoint after an approval failed" in caplog.text
+
+
 def test_checkpoint_is_mailed_to_the_compliance_address(settings, smtp_server, audit_checkpoint_dir):
     settings.AUDIT_CHECKPOINT_EMAIL = ["compliance@example.com", "qa@example.com"]
     record(4)
