@@ -31,7 +31,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 self.style.WARNING(
                     f"No checkpoints in {checkpoint_dir()}: a cut tail or a rewritten chain cannot be "
-                    "detected. Run `manage.py audit_checkpoint` (the scheduler does it periodically)."
+                    "detected. Run `manage.py audit_checkpoint` now and on a schedule (docs/audit-trail.md)."
                 )
             )
         else:
