@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import json
+import re
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -38,6 +39,12 @@ CSV_COLUMNS = [
 ]
 # Spreadsheets run cells that start with these as formulas; such cells get a leading apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A reader that splits on every CR or LF (some spreadsheet imports do, quotes or not) starts a new
+# cell at each line break, so the text after every break is neutralised too.
+FORMULA_AFTER_BREAK = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t])")
+# RFC 4180 line ends; the csv module then quotes every cell holding a CR or LF (with "\n" alone
+# it left a bare CR unquoted, which split the row).
+LINE_END = "\r\n"
 
 
 class AuditExportError(ReviewError):
@@ -147,8 +154,14 @@ def utc_iso(moment: datetime.datetime) -> str:
 
 def verification_line(report: ChainReport) -> str:
     if report.intact:
-        return f"Chain verification: intact — all {report.checked} entries of the trail verified."
+        checked = f"{len(report.checkpoints)} checkpoints" if report.checkpoints else "no checkpoints"
+        return (
+            f"Chain verification: intact — all {report.checked} entries of the trail verified "
+            f"(against {checked})."
+        )
     entry = report.broken_at
+    if entry is None:
+        return f"Chain verification: FAILS ITS CHECKPOINTS — {report.reason}."
     return (
         f"Chain verification: BROKEN at entry #{entry.sequence} ({entry.action}): {report.reason}; "
         f"{report.checked} entries before it are intact."
@@ -156,8 +169,13 @@ def verification_line(report: ChainReport) -> str:
 
 
 def _cell(value) -> str:
-    text = "" if value is None else str(value)
+    text = FORMULA_AFTER_BREAK.sub(r"\1'", "" if value is None else str(value))
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _comment(text: str) -> str:
+    # A comment is one line: a line break in it (an object id from the filter) would start a row.
+    return "# " + " ".join(text.splitlines()) + LINE_END
 
 
 def entry_row(entry: AuditEntry) -> list[str]:
@@ -180,14 +198,17 @@ def entry_row(entry: AuditEntry) -> list[str]:
 
 def audit_csv(entries, *, filters: AuditExportFilter, report: ChainReport, generated_at) -> bytes:
     """Comment lines (# …) with filters and chain verification, then a header row and one row per entry."""
-    buffer = io.StringIO()
-    buffer.write(f"# Audit export generated {utc_iso(generated_at)}\n")
-    buffer.write(f"# Filter: {filters.describe()}\n")
-    buffer.write(f"# {verification_line(report)}\n")
+    buffer = io.StringIO(newline="")
+    buffer.write(_comment(f"Audit export generated {utc_iso(generated_at)}"))
+    buffer.write(_comment(f"Filter: {filters.describe()}"))
+    buffer.write(_comment(verification_line(report)))
     buffer.write(
-        "# Cells starting with = + - @ carry a leading apostrophe so spreadsheets do not run them.\n"
+        _comment(
+            "Cells starting with = + - @ or a tab, and such text after a line break inside a cell, "
+            "carry a leading apostrophe so spreadsheets do not run them."
+        )
     )
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator=LINE_END)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         writer.writerow(entry_row(entry))

@@ -11,6 +11,14 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def audit_checkpoint_dir(settings, tmp_path):
+    """Each test's checkpoints start empty: checkpoints of another test's trail would not match."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+    settings.AUDIT_CHECKPOINT_EMAIL = []
+    return settings.AUDIT_CHECKPOINT_DIR
+
+
 @pytest.fixture
 def admin_user(db):
     return factories.UserFactory(username="admin", is_superuser=True, is_staff=True)

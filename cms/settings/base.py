@@ -160,6 +160,10 @@ WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 WAGTAIL_FINISH_WORKFLOW_ACTION = "review.finish.workflow_finish"
 REVIEW_APPROVAL_MONTHS = int(os.environ.get("REVIEW_APPROVAL_MONTHS", "24"))
 REVIEW_EXPIRY_WARNING_DAYS = int(os.environ.get("REVIEW_EXPIRY_WARNING_DAYS", "30"))
+# Audit checkpoints (review/checkpoints.py): the chain head appended outside the database after every
+# approval and on a schedule; production puts the directory on write-once storage (docs/audit-trail.md).
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+AUDIT_CHECKPOINT_EMAIL = env_list("AUDIT_CHECKPOINT_EMAIL")
 
 # Uploads: the type is decided from the bytes (python-magic), never from the name.
 MAX_REFERENCE_UPLOAD_BYTES = int(os.environ.get("MAX_REFERENCE_UPLOAD_BYTES", str(25 * 1024 * 1024)))

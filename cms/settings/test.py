@@ -12,3 +12,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# Flushing a test database truncates every table; the audit table refuses TRUNCATE unless its owner
+# asks for it in the session (review/migrations/0005_audit_refuse_truncate.py).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c review.allow_audit_truncate=on"  # noqa: F405

@@ -17,7 +17,7 @@ POSTGRESQL = [
     """,
 ]
 def create_triggers(apps, schema_editor):
-    # PostgreSQL is the production database. TRUNCATE stays possible so test databases can be flushed.
+    # PostgreSQL is the production database. TRUNCATE is refused by a statement trigger (0005).
     if schema_editor.connection.vendor != "postgresql":
         return
     for statement in POSTGRESQL:

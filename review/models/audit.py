@@ -5,9 +5,20 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import connection, models
 
 GENESIS_HASH = "0" * 64
+# Any constant works; it only has to be the same for every writer and every checkpoint of the chain.
+AUDIT_LOCK_ID = 740_113_001
+
+
+def lock_chain_head() -> None:
+    """Hold the chain head until this transaction ends (PostgreSQL): appends and checkpoints queue."""
+    # Appends are serialised so two writers never chain onto the same previous entry, and a
+    # checkpoint reads the head only once every append that started before it has committed.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_ID])
 
 
 class AppendOnlyError(Exception):

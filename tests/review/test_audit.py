@@ -81,3 +81,14 @@ def test_deleted_entry_is_reported_as_missing():
 def test_each_entry_links_to_the_one_before():
     first, second = audit_record(action="a"), audit_record(action="b")
     assert second.previous_hash == first.entry_hash and second.sequence == first.sequence + 1
+
+
+def test_a_user_who_acted_cannot_be_deleted():
+    """The trail keeps naming who acted: the account stays (deactivate it instead)."""
+    from django.db.models import ProtectedError
+
+    user = factories.UserFactory(first_name="Ann", last_name="Author")
+    audit_record(action="test.action", actor=user)
+    with pytest.raises(ProtectedError), transaction.atomic():
+        user.delete()
+    assert AuditEntry.objects.get().actor == user

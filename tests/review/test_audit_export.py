@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 from unittest import mock
 
 import pytest
@@ -244,3 +245,61 @@ def test_other_roles_may_not_export(client, group_name):
         == 403
     )
     assert not exports().exists()
+
+
+HOSTILE_TITLES = [
+    "Q3 deck\r=cmd|' /C calc'!A0",
+    "\n+SUM(1)",
+    "@x",
+    "\tTabbed",
+    "-2+3",
+    'Safe line\r\n=HYPERLINK("http://evil.example")',
+    "Two breaks\r\r@SUM(A1)",
+    'Quoted "cell", with comma\n-1',
+    "\r",
+    "Plain title",
+]
+FORMULA_CHARACTERS = ("=", "+", "-", "@", "\t")
+
+
+def neutralised_back(cell: str) -> str:
+    """Undo the export's apostrophes: at the start of the cell and after each line break."""
+    cell = cell.removeprefix("'")
+    return re.sub(r"(\r\n|\r|\n)'", r"\1", cell)
+
+
+def test_hostile_titles_round_trip_and_no_line_starts_a_formula(tmp_path):
+    for title in HOSTILE_TITLES:
+        audit_record(action="test.titled", object_type="modules.claim", object_id="7", object_repr=title)
+    output = tmp_path / "trail.csv"
+
+    call_command("audit_export", "--format", "csv", "--object", "modules.claim:7", "--output", output)
+    raw = output.read_bytes().decode("utf-8")
+
+    # A CSV reader: one row per entry, every title intact once the apostrophes are removed.
+    with output.open(encoding="utf-8", newline="") as file:
+        rows = [row for row in csv.reader(file) if row and not row[0].startswith("#")]
+    header, *entries = rows
+    reprs = [dict(zip(header, row, strict=True))["object_repr"] for row in entries]
+    assert [neutralised_back(value) for value in reprs] == HOSTILE_TITLES
+    # A spreadsheet-style import that starts a new line at every bare CR or LF, quotes or not.
+    physical_lines = re.split(r"\r\n|\r|\n", raw)
+    assert len(physical_lines) > len(rows)  # the titles' line breaks did split it
+    live = [line for line in physical_lines if line.startswith(FORMULA_CHARACTERS)]
+    assert live == []
+
+
+def test_checkpoint_failure_is_stated_in_the_export(tmp_path, dated_entries):
+    from review.checkpoints import checkpoint_write
+    from tests.review.test_audit import tamper
+
+    checkpoint_write()
+    tamper("DELETE FROM review_auditentry WHERE sequence = %s", [dated_entries[-1].sequence])
+    output = tmp_path / "trail.csv"
+
+    call_command(
+        "audit_export", "--format", "csv", "--from", "2026-03-01", "--to", "2026-03-02", "--output", output
+    )
+
+    comments, _ = read_csv(output)
+    assert any(f"FAILS ITS CHECKPOINTS — entries #{dated_entries[-1].sequence}–" in line for line in comments)
