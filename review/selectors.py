@@ -1,7 +1,6 @@
 """Reads about review state that views, services and other apps share."""
 
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from wagtail.models import Revision, TaskState, Workflow, WorkflowState
 
 from .models import Annotation, ApprovalRecord, CitationCheck, MLRTaskState, Signature
@@ -14,7 +13,21 @@ def approval_in_force(obj) -> ApprovalRecord | None:
     """The approval that makes this item usable now (approved, not withdrawn, not expired)."""
     if obj.pk is None:
         return None
-    return ApprovalRecord.objects.for_object(obj).current().select_related("revision").first()
+    return ApprovalRecord.objects.for_object(obj).in_force().select_related("revision").first()
+
+
+def withdrawable_approval(obj, *, for_update: bool = False) -> ApprovalRecord | None:
+    """The approval a withdrawal of this item ends: its newest approval that nobody has ended yet.
+
+    That is the approval in force, or, once that ended, a superseded one that assemblies still pin.
+    The withdraw screen and `content_withdraw` both ask this, so they can never disagree.
+    """
+    if obj.pk is None:
+        return None
+    records = ApprovalRecord.objects.for_object(obj).not_ended()
+    if for_update:
+        records = records.select_for_update()
+    return records.order_by("-approved_at").first()
 
 
 def revision_is_approved(revision: Revision, now=None) -> bool:
@@ -22,11 +35,7 @@ def revision_is_approved(revision: Revision, now=None) -> bool:
 
     A revision superseded by a newer approval stays approved for the assemblies that pin it.
     """
-    return ApprovalRecord.objects.filter(
-        revision=revision,
-        status__in=[ApprovalRecord.APPROVED, ApprovalRecord.SUPERSEDED],
-        expires_at__gt=now or timezone.now(),
-    ).exists()
+    return ApprovalRecord.objects.filter(revision=revision).usable_for_pinning(now).exists()
 
 
 def approval_label(obj) -> str:

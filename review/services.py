@@ -380,13 +380,7 @@ def content_withdraw(*, obj, user, reason: str) -> ImpactReport:
     reason = (reason or "").strip()
     if not reason:
         raise ReviewError("Give a reason for the withdrawal; it is kept in the audit trail.")
-    record = (
-        ApprovalRecord.objects.for_object(obj)
-        .select_for_update()
-        .filter(status__in=[ApprovalRecord.APPROVED, ApprovalRecord.SUPERSEDED])
-        .order_by("-approved_at")
-        .first()
-    )
+    record = selectors.withdrawable_approval(obj, for_update=True)
     if record is None:
         raise ReviewError(f"“{obj}” has no approval to withdraw.")
     return _end_with_cascade(record, status=ApprovalRecord.WITHDRAWN, user=user, reason=reason)
@@ -396,9 +390,7 @@ def approvals_expire(*, now=None) -> list[ImpactReport]:
     """Expire every approval whose date has passed; each in its own transaction."""
     now = now or timezone.now()
     reports = []
-    due = ApprovalRecord.objects.filter(
-        status__in=[ApprovalRecord.APPROVED, ApprovalRecord.SUPERSEDED], expires_at__lte=now
-    )
+    due = ApprovalRecord.objects.not_ended().filter(expires_at__lte=now)
     for record_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             record = ApprovalRecord.objects.select_for_update().get(pk=record_id)

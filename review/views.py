@@ -314,7 +314,7 @@ def withdraw(request, base: str, pk: int):
     obj = get_object_or_404(model, pk=pk).specific
     if not roles.user_in_roles(request.user, roles.WITHDRAWERS):
         raise NotPermitted("Only review coordinators and regulatory reviewers can withdraw approved content.")
-    record = ApprovalRecord.objects.for_object(obj).filter(status=ApprovalRecord.APPROVED).first()
+    record = selectors.withdrawable_approval(obj)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
