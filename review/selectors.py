@@ -44,6 +44,11 @@ def approvals_pinning(record: ApprovalRecord):
     return ApprovalRecord.objects.filter(pk__in=pinning, status=ApprovalRecord.APPROVED)
 
 
+def cascaded_from(record: ApprovalRecord):
+    """The assembly approvals that ending this approval ended with it (the impact report)."""
+    return record.cascaded.order_by("object_title")
+
+
 def approvals_listed(*, status: str | None = None):
     """Approval records for the approvals screen, newest first, optionally of one status."""
     records = (

@@ -249,7 +249,7 @@ def impact(request, approval_id: int):
     return TemplateResponse(
         request,
         "review/impact.html",
-        {"record": record, "cascaded": record.cascaded.order_by("object_title")},
+        {"record": record, "cascaded": selectors.cascaded_from(record)},
     )
 
 
