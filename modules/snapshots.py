@@ -59,6 +59,20 @@ def content_kind(model_name: str) -> str:
     return ASSEMBLY if model_name in ASSEMBLY_MODEL_NAMES else MODULE
 
 
+def title(content: dict) -> str:
+    return content.get("title") or ""
+
+
+def image_name(content: dict) -> str:
+    """The storage name of a visual's image ("" for anything else)."""
+    return content.get("image") or ""
+
+
+def field_text(content: dict, name: str) -> str:
+    """One top-level field as text (what an annotation's quote must appear in)."""
+    return str(content.get(name, ""))
+
+
 def placements(content: dict) -> list[dict]:
     """An assembly's placements as stored (an empty list for modules)."""
     return content.get(PLACEMENTS) or []
@@ -97,6 +111,11 @@ def body_values(content: dict) -> list:
 
 def claim_values(content: dict) -> list:
     return [content.get(name) for name in CLAIM_FIELDS]
+
+
+def claim_statement(content: dict) -> str:
+    """A claim's statement ("" for anything else)."""
+    return content.get(CLAIM_FIELDS[0]) or ""
 
 
 def slide_titles(content: dict) -> list[str]:

@@ -193,7 +193,7 @@ class DocumentBuilder:
             object_id=approval.object_id,
             kind=kind.kind,
             type=kind.type,
-            title=content.get("title") or approval.object_title,
+            title=snapshots.title(content) or approval.object_title,
             claim_text=" ".join(plain(v) for v in snapshots.claim_values(content)).strip(),
             citations=self._citations(content),
             product_names=" ".join(f"{p.brand_name} {p.generic_name}" for p in products),
@@ -209,7 +209,7 @@ class DocumentBuilder:
             approved_at=approval.approved_at,
             expires_at=approval.expires_at,
             preview_url=kind.preview_url(approval.object_id, approval.revision_id),
-            thumbnail_url=f"{self.media_url}{content['image']}" if content.get("image") else None,
+            thumbnail_url=f"{self.media_url}{image}" if (image := snapshots.image_name(content)) else None,
             **scope,
         )
         return IndexedDocument(id=document_id(kind.object_type, approval.object_id), source=source)
@@ -244,7 +244,8 @@ class DocumentBuilder:
         }
 
     def _module_text(self, content: dict) -> str:
-        parts = [plain(content.get("title")), plain(content.get("statement")), self._body(content)]
+        title, statement = snapshots.title(content), snapshots.claim_statement(content)
+        parts = [plain(title), plain(statement), self._body(content)]
         return " ".join(p for p in parts if p)
 
     @staticmethod

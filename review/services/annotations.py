@@ -4,6 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Revision, TaskState
 
+from modules import snapshots
+
 from .. import roles, selectors
 from ..errors import NotPermitted, ReviewError, SegregationOfDuties
 from ..models import Annotation, AnnotationReply, CitationCheck
@@ -42,7 +44,7 @@ def annotation_create(
         revision=revision, field_path=field_path, body=body.strip(), kind=kind, author=user, quote=quote
     )
     if quote:
-        text = str(revision.content.get(field_path.split(".")[0], ""))
+        text = snapshots.field_text(revision.content, field_path.split(".")[0])
         start = text.find(quote) if quote_start is None else quote_start
         if start < 0 or text[start : start + len(quote)] != quote:
             raise ReviewError(f"The quoted text does not appear in “{field_path}” of this version.")

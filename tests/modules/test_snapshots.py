@@ -79,8 +79,9 @@ def test_accessors_match_the_object_each_revision_restores(saved_items):
 
         body = [str(getattr(restored, name)) for name in snapshots.BODY_FIELDS if getattr(restored, name, "")]
         assert [str(value) for value in snapshots.body_values(content)] == body
-        if isinstance(restored, Claim):
-            assert snapshots.claim_values(content)[0] == restored.statement
+        assert snapshots.title(content) == restored.title
+        assert snapshots.claim_statement(content) == getattr(restored, "statement", "")
+        assert snapshots.image_name(content) == (restored.image.name if isinstance(restored, Visual) else "")
 
 
 def test_named_fields_exist_on_the_models():
