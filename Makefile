@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .PHONY: run test setup migrate demo check lint worker search-engine
 
-# Search needs Elasticsearch: a local node (search/engine) unless ELASTICSEARCH_URL names a cluster.
+# Search needs Elasticsearch: a local node (tools/elasticsearch) unless ELASTICSEARCH_URL names a cluster.
 ifeq ($(strip $(ELASTICSEARCH_URL)),)
 export ELASTICSEARCH_URL := http://127.0.0.1:$(or $(ES_PORT),9201)
 START_LOCAL_ENGINE := yes
@@ -35,7 +35,7 @@ demo: migrate
 # Downloads (once, from Maven Central) and starts the local node unless ELASTICSEARCH_URL was given.
 search-engine: setup
 ifeq ($(START_LOCAL_ENGINE),yes)
-	$(BIN)/python -m search.engine start
+	$(BIN)/python -m tools.elasticsearch start
 endif
 
 # Sets everything up, then serves the product with the background worker beside it.

@@ -139,7 +139,7 @@ def bench_reindex() -> dict:
     report = search_index_rebuild()
     es = client()
     # Raw: the same documents, built beforehand, sent with helpers.bulk into a scratch index.
-    approvals = list(approval_rows(ApprovalRecord.objects.current().order_by("pk")))
+    approvals = list(approval_rows(ApprovalRecord.objects.in_force().order_by("pk")))
     documents = DocumentBuilder(Taxonomy.load()).build(approvals)
     actions = [
         {
@@ -221,7 +221,7 @@ def bench_latency(samples: int) -> dict:
         block = factories.text_block(
             product=product, market=market, title=f"Latency probe {n} {time.time_ns()}"
         )
-        record = ApprovalRecord.objects.current().get(object_id=str(block.pk))
+        record = ApprovalRecord.objects.in_force().get(object_id=str(block.pk))
         while not found(record.job_code):
             time.sleep(0.01)
         visible.append((time.time() - record.approved_at.timestamp()) * 1000)

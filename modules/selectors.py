@@ -6,14 +6,12 @@ from django.db.models import Q, QuerySet
 from wagtail.models import Revision
 
 from .models import Module, Placement
+from .ports import review_port
 
 
 def approved_revision(module: Module) -> Revision | None:
     """The module's revision whose approval is in force (not withdrawn, not expired), if any."""
-    from review.selectors import approval_in_force
-
-    record = approval_in_force(module)
-    return record.revision if record else None
+    return review_port().approved_revision(module)
 
 
 def default_pin(module: Module) -> Revision | None:

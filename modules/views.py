@@ -10,6 +10,7 @@ from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.permissions import policy_registry
 
 from .models import ASSEMBLY_TYPES, Invitation
+from .permissions import user_can_view
 from .rendering import invitation_ics
 from .selectors import placements_with_newer_approvals
 from .services import PinError, placement_move_pin
@@ -22,7 +23,13 @@ def assembly_for(request, model_name: str, pk: int, action: str):
     if model is None:
         raise Http404("No such assembly type.")
     assembly = get_object_or_404(model, pk=pk)
-    if not policy_registry.get(assembly).user_has_permission_for_instance(request.user, action, assembly):
+    if action == "view":
+        allowed = user_can_view(request.user, assembly)
+    else:
+        allowed = policy_registry.get(assembly).user_has_permission_for_instance(
+            request.user, action, assembly
+        )
+    if not allowed:
         raise PermissionDenied
     return assembly
 

@@ -9,9 +9,6 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from review.panels import ReviewStatusPanel
-from review.permissions import ReviewedContentPermissionPolicy
-
 from . import admin_urls
 from .forms import ReviewableContentForm
 from .models import (
@@ -27,6 +24,8 @@ from .models import (
 )
 from .models.content import SCOPE_PANELS
 from .panels import PinNoticePanel
+from .permissions import ReviewedContentPermissionPolicy
+from .ports import review_port
 
 ICONS = {
     "claim": "openquote",
@@ -68,7 +67,7 @@ class ReviewableViewSet(SnippetViewSet):
 def module_viewset(model) -> type[ReviewableViewSet]:
     edit_handler = TabbedInterface(
         [
-            ObjectList([ReviewStatusPanel(), *model.panels], heading="Content"),
+            ObjectList([*review_port().editor_panels(), *model.panels], heading="Content"),
             ObjectList([MultiFieldPanel(SCOPE_PANELS, heading="Where it may be used")], heading="Scope"),
         ],
         base_form_class=ReviewableContentForm,
@@ -87,7 +86,8 @@ def assembly_viewset(model) -> type[ReviewableViewSet]:
         "model": model,
         "icon": ICONS[model._meta.model_name],
         "edit_handler": ObjectList(
-            [ReviewStatusPanel(), PinNoticePanel(), *model.panels], base_form_class=ReviewableContentForm
+            [*review_port().editor_panels(), PinNoticePanel(), *model.panels],
+            base_form_class=ReviewableContentForm,
         ),
         "list_filter": ["product", "market", "live"],
     }

@@ -16,7 +16,12 @@ class ReviewConfig(AppConfig):
     def ready(self):
         from wagtail.models import ModelLogEntry, PageLogEntry
 
+        from modules.ports import register_review_port
+
         from .audit import audit_wagtail_log_entry
+        from .port import ReviewPortAdapter
+
+        register_review_port(ReviewPortAdapter())
 
         post_migrate.connect(ensure_defaults_after_migrate, sender=self, dispatch_uid="review-defaults")
         for log_model in (ModelLogEntry, PageLogEntry):

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .checkpoints import Checkpoint, CheckpointError, checkpoint_after_approval, checkpoints_read
+from .labels import object_type_label
 from .models import GENESIS_HASH, AuditEntry
 from .models.audit import lock_chain_head
 
@@ -32,7 +33,7 @@ def audit_record(
 ) -> AuditEntry:
     """Append one entry to the chain, in the caller's transaction; name the object or pass obj."""
     if obj is not None:
-        object_type, object_id, object_repr = obj._meta.label_lower, str(obj.pk), str(obj)
+        object_type, object_id, object_repr = object_type_label(obj), str(obj.pk), str(obj)
     lock_chain_head()
     last = AuditEntry.objects.order_by("-sequence").only("sequence", "entry_hash").first()
     entry = AuditEntry(
@@ -160,7 +161,7 @@ def audit_wagtail_log_entry(sender, instance, created, **kwargs):
     audit_record(
         action=instance.action,
         actor=instance.user,
-        object_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
+        object_type=object_type_label(content_type) if content_type else "",
         object_id=str(instance.object_id),
         object_repr=instance.label,
         revision_id=instance.revision_id,

@@ -4,6 +4,8 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from wagtail.models import Workflow, WorkflowContentType, WorkflowTask
 
+from modules.models import ASSEMBLY_TYPES, MODULE_TYPES
+
 from . import roles
 from .models import MLRTask
 from .selectors import ASSEMBLY_REVIEW, FULL_MLR
@@ -19,8 +21,6 @@ def ensure_default_workflows() -> dict[str, Workflow]:
 
     Existing workflows and tasks are left as configured; only missing ones are created.
     """
-    from modules.models import ASSEMBLY_TYPES, MODULE_TYPES
-
     workflows = {}
     for workflow_name, task_name, discipline_names, sla_days in DEFAULT_WORKFLOWS:
         task = MLRTask.objects.filter(name=task_name).first()

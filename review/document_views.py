@@ -5,13 +5,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from wagtail.models import Revision
-from wagtail.permissions import policy_registry
 
 from modules.models import ReviewableContent
+from modules.permissions import user_can_view
 
 from . import roles
 from .audit import audit_record
 from .exports import FORMATS, AuditExportError, audit_export, export_filter
+from .labels import object_type_label
 from .package import package_filename, package_pdf
 
 AUDIT_EXPORTERS = (roles.COORDINATORS, roles.REGULATORY)
@@ -21,26 +22,19 @@ def _forbidden(request, message):
     return TemplateResponse(request, "review/error.html", {"message": message, "back": ""}, status=403)
 
 
-def may_view_revision(user, revision: Revision) -> bool:
-    model = revision.content_type.model_class()
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or policy_registry.get_by_type(model).user_has_permission(user, "view")
-
-
 def package(request, revision_id: int):
     """The review package of one revision, for anyone who may view the item."""
     revision = get_object_or_404(Revision.objects.select_related("content_type"), pk=revision_id)
     model = revision.content_type.model_class()
     if model is None or not issubclass(model, ReviewableContent):
         raise Http404("Review packages exist only for modules and assemblies.")
-    if not may_view_revision(request.user, revision):
+    if not user_can_view(request.user, model):
         return _forbidden(request, "You may not view this item, so you cannot download its review package.")
     pdf = package_pdf(revision)
     audit_record(
         action="review.package_downloaded",
         actor=request.user,
-        object_type=model._meta.label_lower,
+        object_type=object_type_label(model),
         object_id=revision.object_id,
         object_repr=revision.object_str,
         revision_id=revision.pk,

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .audit import ChainReport, audit_record, audit_verify
 from .errors import ReviewError
+from .labels import object_type_label
 from .models import AuditEntry
 
 FORMATS = ("csv", "pdf")
@@ -100,7 +101,7 @@ def parse_object(value: str) -> ObjectRef:
         model = apps.get_model(label)
     except (LookupError, ValueError):
         raise AuditExportError(f"Unknown object type “{label}”.") from None
-    ref = ObjectRef(model._meta.label_lower, object_id)
+    ref = ObjectRef(object_type_label(model), object_id)
     # An item deleted since is still exportable: its entries in the trail are what discovery needs.
     exists = (
         _item_exists(model, object_id)

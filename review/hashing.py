@@ -9,6 +9,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from wagtail.models import Revision
 
+from modules import snapshots
+
 # Bookkeeping that changes without the content changing (publishing, locking, timestamps).
 VOLATILE_KEYS = frozenset(
     {
@@ -64,10 +66,10 @@ def canonical_content(revision: Revision) -> dict:
         if key not in VOLATILE_KEYS
     }
     content["type"] = model._meta.model_name
-    if "placements" in content:
-        pinned = Revision.objects.in_bulk([p.get("pinned_revision") for p in content["placements"]])
-        for placement in content["placements"]:
-            revision_pinned = pinned.get(placement.get("pinned_revision"))
+    if snapshots.PLACEMENTS in content:
+        pinned = Revision.objects.in_bulk(snapshots.pinned_revision_ids(content))
+        for placement in snapshots.placements(content):
+            revision_pinned = pinned.get(placement.get(snapshots.PINNED_REVISION))
             placement["pinned_content_hash"] = content_hash(revision_pinned) if revision_pinned else None
     return content
 

@@ -17,11 +17,13 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from modules import rendering
-from modules.models import Assembly, Citation, Claim, EDetail, Email, Invitation, Reference
+from modules.models import Assembly, Claim, EDetail, Email, Invitation
 
+from . import selectors
 from .exports import data_json
 from .hashing import content_hash
-from .models import Annotation, ApprovalRecord, AuditEntry, CitationCheck, Signature
+from .labels import object_type_label
+from .models import ApprovalRecord, AuditEntry, Signature
 
 # Renderers put this origin in front of media URLs; the fetcher maps it back to storage, never the network.
 PACKAGE_ORIGIN = "https://package.invalid"
@@ -79,55 +81,27 @@ class ApprovalStatus:
 
 def approval_status(revision: Revision) -> ApprovalStatus:
     """Whether this exact revision is approved; anything else gets a watermark saying why not."""
-    record = ApprovalRecord.objects.filter(revision=revision).select_related("ended_by").first()
-    if record is None:
+    record = selectors.revision_approval(revision)
+    state = selectors.approval_state(record)
+    if state == selectors.DRAFT:
         return ApprovalStatus(None, "Not approved (draft)", DRAFT_WATERMARK)
-    if record.status == ApprovalRecord.APPROVED:
-        if record.expires_at <= timezone.now():
-            return ApprovalStatus(
-                record, "Approval past its expiry date", ENDED_WATERMARKS[ApprovalRecord.EXPIRED]
-            )
+    if state == ApprovalRecord.APPROVED:
         return ApprovalStatus(record, "Approved", "")
-    return ApprovalStatus(record, record.get_status_display(), ENDED_WATERMARKS[record.status])
-
-
-@dataclass(frozen=True)
-class CitationLine:
-    number: int
-    reference: Reference | None
-    anchor: str
-    supporting_quote: str
-    check: CitationCheck | None
+    if record.status == ApprovalRecord.APPROVED:  # past its date; the expiry job has not run yet
+        return ApprovalStatus(record, "Approval past its expiry date", ENDED_WATERMARKS[state])
+    return ApprovalStatus(record, record.get_status_display(), ENDED_WATERMARKS[state])
 
 
 @dataclass(frozen=True)
 class ClaimSection:
     claim: Claim
     revision: Revision
-    citations: list[CitationLine] = field(default_factory=list)
+    citations: list[selectors.CitationLine] = field(default_factory=list)
 
 
 def claim_section(claim: Claim, revision: Revision) -> ClaimSection:
     """A claim revision's citations as stored in that revision, each with its medical verification."""
-    stored = revision.content.get("citations") or []
-    references = Reference.objects.in_bulk([c.get("reference") for c in stored if c.get("reference")])
-    checks = {
-        check.position: check
-        for check in CitationCheck.objects.filter(revision=revision).select_related("verified_by")
-    }
-    kinds = dict(Citation.ANCHOR_KINDS)
-    lines = [
-        CitationLine(
-            number=position + 1,
-            reference=references.get(citation.get("reference")),
-            anchor=f"{kinds.get(citation.get('anchor_kind'), citation.get('anchor_kind', ''))} "
-            f"{citation.get('anchor', '')}".strip(),
-            supporting_quote=citation.get("supporting_quote", ""),
-            check=checks.get(position),
-        )
-        for position, citation in enumerate(stored)
-    ]
-    return ClaimSection(claim=claim, revision=revision, citations=lines)
+    return ClaimSection(claim=claim, revision=revision, citations=selectors.citation_lines(revision))
 
 
 @dataclass(frozen=True)
@@ -201,9 +175,7 @@ def rendered_content(obj, *, job_code: str | None, pins: list[PinnedModule]) -> 
 
 def history(revision: Revision):
     """Every audit entry about the item, in chain order (the item's specific and base type names)."""
-    model = revision.content_type.model_class()
-    base = revision.base_content_type
-    labels = {model._meta.label_lower, f"{base.app_label}.{base.model}"}
+    labels = {object_type_label(revision.content_type), object_type_label(revision.base_content_type)}
     return AuditEntry.objects.filter(object_type__in=labels, object_id=revision.object_id).order_by(
         "sequence"
     )
@@ -233,9 +205,7 @@ def package_context(revision: Revision) -> dict:
         "content": rendered_content(obj, job_code=job_code, pins=pins),
         "pins": pins,
         "claims": claims,
-        "annotations": Annotation.objects.for_object_up_to(revision)
-        .select_related("author", "resolved_by", "revision")
-        .prefetch_related("replies__author"),
+        "annotations": selectors.revision_annotations(revision),
         "signatures": [(s, s.content_hash == digest) for s in signatures],
         "history": [(entry, data_json(entry)) for entry in history(revision)],
         "generated_at": timezone.now(),

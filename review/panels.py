@@ -2,9 +2,8 @@
 
 from django.urls import reverse
 from wagtail.admin.panels import Panel
-from wagtail.models import TaskState
 
-from . import roles
+from . import roles, selectors
 from .models import ApprovalRecord
 
 
@@ -20,28 +19,20 @@ class ReviewStatusPanel(Panel):
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)
             obj = self.instance
-            latest = ApprovalRecord.objects.for_object(obj).order_by("-approved_at").first()
-            open_task = (
-                TaskState.objects.filter(
-                    workflow_state__base_content_type=obj.get_base_content_type(),
-                    workflow_state__object_id=str(obj.pk),
-                    status__in=[TaskState.STATUS_IN_PROGRESS, TaskState.STATUS_REJECTED],
-                    workflow_state__status__in=["in_progress", "needs_changes"],
-                )
-                .order_by("-pk")
-                .first()
-            )
+            status = selectors.item_review_status(obj)
+            latest, open_task = status.record, status.open_task
             user = self.request.user
             context.update(
                 {
                     "approval": latest,
+                    "approval_state": status.state,
                     "review_url": reverse("review:task", args=[open_task.pk]) if open_task else None,
-                    "changes_requested": open_task is not None
-                    and open_task.status == TaskState.STATUS_REJECTED,
+                    "changes_requested": status.changes_requested,
                     "withdraw_url": reverse(
                         "review:withdraw", args=[obj.get_base_content_type().model, obj.pk]
                     )
-                    if latest and latest.in_force and roles.user_in_roles(user, roles.WITHDRAWERS)
+                    if status.state == ApprovalRecord.APPROVED
+                    and roles.user_in_roles(user, roles.WITHDRAWERS)
                     else None,
                 }
             )

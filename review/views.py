@@ -12,15 +12,14 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from wagtail.admin.admin_url_finder import AdminURLFinder
-from wagtail.models import TaskState, WorkflowState
-from wagtail.permissions import policy_registry
+from wagtail.models import TaskState
 
-from modules.models import Assembly, Module, Reference
+from modules.models import Assembly, Module
+from modules.permissions import user_can_view
 
 from . import roles, selectors, services
-from .diff import field_changes
 from .errors import NotPermitted, ReviewError
-from .models import Annotation, ApprovalRecord, CitationCheck, Signature
+from .models import Annotation, ApprovalRecord, Signature
 
 
 def review_errors_as_responses(view):
@@ -97,33 +96,18 @@ def _task_state(task_state_id) -> TaskState:
 
 def dashboard(request):
     """My reviews (soonest due first), items returned to me, and for coordinators every open review."""
+    screen = selectors.dashboard_for(request.user)
     finder = AdminURLFinder(request.user)
-    returned = [
-        state
-        for state in WorkflowState.objects.filter(status=WorkflowState.STATUS_NEEDS_CHANGES).select_related(
-            "current_task_state__revision", "current_task_state__finished_by"
-        )
-        if getattr(state.content_object, "owner_id", None) == request.user.pk
-        or state.requested_by_id == request.user.pk
-    ]
-    for state in returned:
+    for state in screen.returned:
         state.edit_url = finder.get_edit_url(state.content_object)
     context = {
-        "my_reviews": _with_waiting(selectors.reviews_for(request.user)),
-        "returned": returned,
-        "is_coordinator": roles.user_in_roles(request.user, [roles.COORDINATORS])
-        or request.user.is_superuser,
+        "my_reviews": screen.my_reviews,
+        "returned": screen.returned,
+        "is_coordinator": screen.is_coordinator,
     }
-    if context["is_coordinator"]:
-        context["open_reviews"] = _with_waiting(selectors.open_reviews())
+    if screen.is_coordinator:
+        context["open_reviews"] = screen.open_reviews
     return TemplateResponse(request, "review/dashboard.html", context)
-
-
-def _with_waiting(task_states) -> list:
-    states = list(task_states)
-    for state in states:
-        state.waiting_for = ", ".join(d.name for d in selectors.missing_disciplines(state))
-    return states
 
 
 def review_screen(request, task_state_id: int):
@@ -132,51 +116,18 @@ def review_screen(request, task_state_id: int):
 
 def _render_review(request, task_state, *, error=None, status=200):
     revision = task_state.revision
-    obj = revision.as_object()
-    if not _may_see(request.user, obj):
+    if not user_can_view(request.user, revision.content_type.model_class()):
         return _error_page(request, "You may not see this item.", status=403)
-    task = task_state.task.specific
-    missing = list(selectors.missing_disciplines(task_state))
-    my_disciplines = [d for d in task.disciplines_of(request.user) if d in missing]
-    is_open = task_state.status == TaskState.STATUS_IN_PROGRESS
-    is_reviewer = bool(task.disciplines_of(request.user)) and is_open
-    previous = selectors.previous_approval(revision)
-    checks = {
-        c.position: c for c in CitationCheck.objects.filter(revision=revision).select_related("verified_by")
-    }
-    signatures = list(
-        Signature.objects.filter(task_state__workflow_state=task_state.workflow_state)
-        .select_related("discipline", "revision")
-        .order_by("signed_at")
-    )
-    editors = selectors.revision_editors(revision)
+    screen = selectors.review_screen_for(task_state, request.user)
     post = request.POST if error else None
     context = {
-        "task_state": task_state,
-        "status_label": "Changes requested"
-        if task_state.status == TaskState.STATUS_REJECTED
-        else task_state.get_status_display(),
-        "revision": revision,
-        "author_name": _display_name(revision.user),
-        "object": obj,
-        "approval": ApprovalRecord.objects.filter(revision=revision).first(),
+        **screen.as_context(),
         "edit_url": AdminURLFinder(request.user).get_edit_url(revision.content_object),
-        "disciplines": _discipline_states(task, task_state, signatures),
-        "signatures": signatures,
-        "changes": field_changes(previous.revision if previous else None, revision),
-        "compared_with": previous,
-        "citations": _citations(revision, checks),
-        "annotations": Annotation.objects.for_object_up_to(revision)
-        .select_related("author", "resolved_by", "revision")
-        .prefetch_related("replies__author"),
-        "is_reviewer": is_reviewer,
-        "may_discuss": is_reviewer or request.user.pk in editors,
-        "can_sign": bool(my_disciplines) and is_open,
-        "is_medical": roles.user_in_roles(request.user, [roles.MEDICAL]),
-        "sign_form": SignatureForm(post, disciplines=my_disciplines) if my_disciplines else None,
+        "sign_form": SignatureForm(post, disciplines=screen.my_disciplines)
+        if screen.my_disciplines
+        else None,
         "annotation_form": AnnotationForm(post if post and "body" in post else None, revision=revision),
         "locked_until": services.signing_locked_until(request.user),
-        "editor_of_revision": request.user.pk in editors,
         "error": error,
     }
     return TemplateResponse(request, "review/review.html", context, status=status)
@@ -186,46 +137,9 @@ def _render_review(request, task_state, *, error=None, status=200):
 def rendered(request, task_state_id: int):
     """The revision under review as it will be seen (email, slides, invitation or module)."""
     obj = _task_state(task_state_id).revision.as_object()
-    if not _may_see(request.user, obj):
+    if not user_can_view(request.user, obj):
         return _error_page(request, "You may not see this item.", status=403)
     return obj.serve_preview(request, obj.default_preview_mode)
-
-
-def _display_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else "the system"
-
-
-def _discipline_states(task, task_state, signatures) -> list[tuple[str, str]]:
-    """Each discipline with its latest decision on this review, or "waiting"."""
-    states = []
-    for discipline in task.disciplines.all():
-        signed = [
-            s for s in signatures if s.task_state_id == task_state.pk and s.discipline_id == discipline.pk
-        ]
-        if signed:
-            latest = signed[-1]
-            states.append((discipline.name, f"{latest.get_decision_display()} by {latest.signer_name}"))
-        else:
-            states.append((discipline.name, "Waiting"))
-    return states
-
-
-def _citations(revision, checks) -> list[dict]:
-    citations = revision.content.get("citations") or []
-    references = Reference.objects.in_bulk([c.get("reference") for c in citations if c.get("reference")])
-    return [
-        {
-            "position": n,
-            "citation": citation,
-            "reference": references.get(citation.get("reference")),
-            "check": checks.get(n),
-        }
-        for n, citation in enumerate(citations)
-    ]
-
-
-def _may_see(user, obj) -> bool:
-    return user.is_superuser or policy_registry.get_by_type(type(obj)).user_has_permission(user, "view")
 
 
 @require_POST
@@ -236,7 +150,7 @@ def sign(request, task_state_id: int):
     if not disciplines:
         raise NotPermitted("You are not a reviewer in any discipline of this review.")
     form = SignatureForm(request.POST, disciplines=disciplines)
-    if not _may_see(request.user, task_state.revision.as_object()):
+    if not user_can_view(request.user, task_state.revision.as_object()):
         raise NotPermitted("You may not see this item.")
     if not form.is_valid():
         raise ReviewError(
@@ -314,7 +228,7 @@ def withdraw(request, base: str, pk: int):
     obj = get_object_or_404(model, pk=pk).specific
     if not roles.user_in_roles(request.user, roles.WITHDRAWERS):
         raise NotPermitted("Only review coordinators and regulatory reviewers can withdraw approved content.")
-    record = ApprovalRecord.objects.for_object(obj).filter(status=ApprovalRecord.APPROVED).first()
+    record = selectors.withdrawable_approval(obj)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
@@ -322,11 +236,7 @@ def withdraw(request, base: str, pk: int):
         report = services.content_withdraw(obj=obj, user=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, f"Withdrawn: {obj} ({report.ended.job_code}).")
         return redirect("review:impact", approval_id=report.ended.pk)
-    affected = (
-        ApprovalRecord.objects.pinning([record.revision_id]).filter(status=ApprovalRecord.APPROVED)
-        if record
-        else []
-    )
+    affected = selectors.approvals_pinning(record).select_related("content_type") if record else []
     context = {"object": obj, "record": record, "form": form, "affected": affected}
     return TemplateResponse(request, "review/withdraw.html", context)
 
@@ -334,27 +244,21 @@ def withdraw(request, base: str, pk: int):
 def impact(request, approval_id: int):
     """What ending one approval took out of use: the item and every assembly that pinned it."""
     record = get_object_or_404(ApprovalRecord, pk=approval_id)
-    if not _may_see(request.user, record.revision.as_object()):
+    if not user_can_view(request.user, record.content_type.model_class()):
         return _error_page(request, "You may not see this item.", status=403)
     return TemplateResponse(
         request,
         "review/impact.html",
-        {"record": record, "cascaded": record.cascaded.order_by("object_title")},
+        {"record": record, "cascaded": selectors.cascaded_from(record)},
     )
 
 
 def approvals(request):
     """Every approval record, newest first, with its job code, status and expiry."""
-    records = (
-        ApprovalRecord.objects.select_related("revision", "content_type", "base_content_type")
-        .prefetch_related("revision__signatures")
-        .order_by("-approved_at")
-    )
     status = request.GET.get("status")
-    if status:
-        if status not in dict(ApprovalRecord.STATUSES):
-            return _error_page(request, f"Unknown status “{status}”.", status=400)
-        records = records.filter(status=status)
+    if status and status not in dict(ApprovalRecord.STATUSES):
+        return _error_page(request, f"Unknown status “{status}”.", status=400)
+    records = selectors.approvals_listed(status=status)
     return TemplateResponse(
         request,
         "review/approvals.html",

@@ -8,6 +8,9 @@ from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from modules.models import ReviewableContent
+from modules.permissions import REVIEW_ONLY_ACTIONS
+
 from . import admin_urls, document_urls, document_views, selectors
 from .models import JobCodePattern
 
@@ -64,8 +67,6 @@ def add_my_reviews_panel(request, panels):
 @hooks.register("construct_snippet_action_menu")
 def remove_publish_bypass(menu_items, request, context):
     """Reviewed content is published only by a finished review, so no one gets a Publish button."""
-    from .permissions import REVIEW_ONLY_ACTIONS
-
     model = context.get("model")
     if model is None or not _is_reviewed_content(model):
         return
@@ -75,8 +76,6 @@ def remove_publish_bypass(menu_items, request, context):
 
 
 def _is_reviewed_content(model) -> bool:
-    from modules.models import ReviewableContent
-
     return issubclass(model, ReviewableContent)
 
 

@@ -17,30 +17,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import NoReverseMatch, reverse
 from wagtail.models import Revision
 
+from modules import snapshots
 from modules.models import Audience, Channel, Indication, Market, Product, Reference, Specialty
 from review.models import ApprovalRecord
 from search.mapping import document_id
-
-# Fields whose text, in this order, makes up a document's body; rich text is stripped to plain text.
-BODY_FIELDS = (
-    "body",
-    "text",
-    "subject",
-    "preheader",
-    "label",
-    "caption",
-    "alt_text",
-    "source_citation",
-    "citation_text",
-    "event_title",
-    "speaker",
-    "agenda",
-    "venue",
-    "compliance_text",
-)
-CLAIM_FIELDS = ("statement", "qualifier", "footnotes")
-ASSEMBLY_TYPES = {"edetail", "email", "invitation"}
-
 
 TAG = re.compile(r"<[^>]*>")
 
@@ -53,12 +33,6 @@ def plain(value) -> str:
     if "<" in text or "&" in text:
         text = html.unescape(TAG.sub(" ", text))
     return " ".join(text.split())
-
-
-def _ids(value) -> list[int]:
-    if value is None:
-        return []
-    return [int(v) for v in (value if isinstance(value, list) else [value])]
 
 
 @dataclass(frozen=True)
@@ -107,7 +81,7 @@ APPROVAL_COLUMNS = (*ApprovalRow._fields[:-1], "revision__content")
 
 def approval_rows(queryset=None, *, chunk_size: int = 2000) -> Iterator[ApprovalRow]:
     """Approval records as rows, streamed from one query (no model instances)."""
-    queryset = queryset if queryset is not None else ApprovalRecord.objects.current()
+    queryset = queryset if queryset is not None else ApprovalRecord.objects.in_force()
     rows = queryset.values_list(*APPROVAL_COLUMNS).iterator(chunk_size=chunk_size)
     return map(ApprovalRow._make, rows)
 
@@ -184,7 +158,7 @@ class ContentKind:
 @lru_cache(maxsize=64)
 def _content_kind(app_label: str, model: str) -> ContentKind:
     object_type = f"{app_label}.{model}"
-    kind = "assembly" if model in ASSEMBLY_TYPES else "module"
+    kind = snapshots.content_kind(model)
     return ContentKind(object_type, model, kind, _preview_url_pattern(object_type))
 
 
@@ -204,7 +178,7 @@ class DocumentBuilder:
     def document(self, approval: ApprovalRow) -> "IndexedDocument":
         content = approval.content
         kind = ContentKind.of(approval.content_type_id)
-        if kind.kind == "assembly":
+        if kind.kind == snapshots.ASSEMBLY:
             scope = self._assembly_scope(content, kind.type)
         else:
             scope = self._module_scope(content)
@@ -219,8 +193,8 @@ class DocumentBuilder:
             object_id=approval.object_id,
             kind=kind.kind,
             type=kind.type,
-            title=content.get("title") or approval.object_title,
-            claim_text=" ".join(plain(content.get(k)) for k in CLAIM_FIELDS).strip(),
+            title=snapshots.title(content) or approval.object_title,
+            claim_text=" ".join(plain(v) for v in snapshots.claim_values(content)).strip(),
             citations=self._citations(content),
             product_names=" ".join(f"{p.brand_name} {p.generic_name}" for p in products),
             products=[p.code for p in products],
@@ -235,7 +209,7 @@ class DocumentBuilder:
             approved_at=approval.approved_at,
             expires_at=approval.expires_at,
             preview_url=kind.preview_url(approval.object_id, approval.revision_id),
-            thumbnail_url=f"{self.media_url}{content['image']}" if content.get("image") else None,
+            thumbnail_url=f"{self.media_url}{image}" if (image := snapshots.image_name(content)) else None,
             **scope,
         )
         return IndexedDocument(id=document_id(kind.object_type, approval.object_id), source=source)
@@ -243,63 +217,57 @@ class DocumentBuilder:
     def _module_scope(self, content: dict) -> dict:
         taxonomy = self.taxonomy
         return {
-            "product_ids": _ids(content.get("products")),
-            "market_ids": _ids(content.get("markets")),
-            "indications": taxonomy.pick("indications", _ids(content.get("indications"))),
-            "audiences": taxonomy.pick("audiences", _ids(content.get("audiences"))),
-            "channels": taxonomy.pick("channels", _ids(content.get("channels"))),
-            "specialties": taxonomy.pick("specialties", _ids(content.get("specialties"))),
+            "product_ids": snapshots.related_ids(content, "products"),
+            "market_ids": snapshots.related_ids(content, "markets"),
+            "indications": taxonomy.pick("indications", snapshots.related_ids(content, "indications")),
+            "audiences": taxonomy.pick("audiences", snapshots.related_ids(content, "audiences")),
+            "channels": taxonomy.pick("channels", snapshots.related_ids(content, "channels")),
+            "specialties": taxonomy.pick("specialties", snapshots.related_ids(content, "specialties")),
             "body": self._body(content),
         }
 
     def _assembly_scope(self, content: dict, model: str) -> dict:
         """An assembly's own scope, plus the text and specialties of the module revisions it pins."""
-        pinned = [self._pinned[r] for r in self._pinned_ids(content) if r in self._pinned]
-        specialties = {s for module in pinned for s in _ids(module.get("specialties"))}
-        indications = {i for module in pinned for i in _ids(module.get("indications"))}
+        pinned = [self._pinned[r] for r in snapshots.pinned_revision_ids(content) if r in self._pinned]
+        specialties = {s for module in pinned for s in snapshots.related_ids(module, "specialties")}
+        indications = {i for module in pinned for i in snapshots.related_ids(module, "indications")}
         texts = [self._body(content), *(self._module_text(module) for module in pinned)]
-        slides = " ".join(plain(slide.get("title")) for slide in content.get("slides") or [])
+        slides = " ".join(plain(title) for title in snapshots.slide_titles(content))
         return {
-            "product_ids": _ids(content.get("product")),
-            "market_ids": _ids(content.get("market")),
+            "product_ids": snapshots.related_ids(content, "product"),
+            "market_ids": snapshots.related_ids(content, "market"),
             "indications": self.taxonomy.pick("indications", sorted(indications)),
-            "audiences": self.taxonomy.pick("audiences", _ids(content.get("audiences"))),
+            "audiences": self.taxonomy.pick("audiences", snapshots.related_ids(content, "audiences")),
             "channels": [model],
             "specialties": self.taxonomy.pick("specialties", sorted(specialties)),
             "body": " ".join(t for t in [slides, *texts] if t),
         }
 
     def _module_text(self, content: dict) -> str:
-        parts = [plain(content.get("title")), plain(content.get("statement")), self._body(content)]
+        title, statement = snapshots.title(content), snapshots.claim_statement(content)
+        parts = [plain(title), plain(statement), self._body(content)]
         return " ".join(p for p in parts if p)
 
     @staticmethod
     def _body(content: dict) -> str:
-        texts = (plain(content[name]) for name in BODY_FIELDS if content.get(name))
+        texts = (plain(value) for value in snapshots.body_values(content))
         return " ".join(t for t in texts if t)
 
     def _citations(self, content: dict) -> str:
         parts = []
-        for citation in content.get("citations") or []:
-            reference = self._references.get(citation.get("reference"), "")
-            parts.append(
-                f"{reference} {plain(citation.get('anchor'))} {plain(citation.get('supporting_quote'))}"
-            )
+        for citation in snapshots.citations(content):
+            reference = self._references.get(citation.reference_id, "")
+            parts.append(f"{reference} {plain(citation.anchor)} {plain(citation.supporting_quote)}")
         return " ".join(p.strip() for p in parts)
 
-    @staticmethod
-    def _pinned_ids(content: dict) -> list[int]:
-        return [p["pinned_revision"] for p in content.get("placements") or [] if p.get("pinned_revision")]
-
     def _pinned_contents(self, rows: list[ApprovalRow]) -> dict[int, dict]:
-        ids = {r for row in rows for r in self._pinned_ids(row.content)}
+        ids = {r for row in rows for r in snapshots.pinned_revision_ids(row.content)}
         if not ids:
             return {}
         return dict(Revision.objects.filter(pk__in=ids).values_list("pk", "content"))
 
     def _reference_texts(self, rows: list[ApprovalRow]) -> dict[int, str]:
-        ids = {c.get("reference") for row in rows for c in row.content.get("citations") or []}
-        ids.discard(None)
+        ids = {r for row in rows for r in snapshots.cited_reference_ids(row.content)}
         if not ids:
             return {}
         rows = Reference.objects.filter(pk__in=ids).values_list("pk", "title", "citation_text")
@@ -308,5 +276,5 @@ class DocumentBuilder:
 
 def approvals_for_indexing(queryset=None):
     """Approval records with everything the builder reads, in one query (see approval_rows for bulk)."""
-    queryset = queryset if queryset is not None else ApprovalRecord.objects.current()
+    queryset = queryset if queryset is not None else ApprovalRecord.objects.in_force()
     return queryset.select_related("revision", "content_type")

@@ -26,7 +26,7 @@ class DriftReport:
 
 def expected_documents(now=None) -> dict[str, tuple[int, str]]:
     """Document id → (revision id, content hash) for every approval in force."""
-    rows = ApprovalRecord.objects.current(now or timezone.now()).values_list(
+    rows = ApprovalRecord.objects.in_force(now or timezone.now()).values_list(
         "content_type__app_label", "content_type__model", "object_id", "revision_id", "content_hash"
     )
     return {document_id(f"{app}.{model}", oid): (rev, digest) for app, model, oid, rev, digest in rows}

@@ -8,28 +8,23 @@ repeated or out-of-order event can never bring back or overwrite newer content.
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from elasticsearch import ApiError, TransportError, helpers
+from elasticsearch import ApiError, TransportError
 
 from review.models import OutboxEvent
 from search.builder import DocumentBuilder
+from search.bulk import send_bulk_items
 from search.conf import alias_name, client
 from search.errors import SearchError
 from search.mapping import document_id
+from search.outbox import outbox_record_outcomes
 
 logger = logging.getLogger(__name__)
 
-MAX_BACKOFF = timedelta(hours=1)
 # A version conflict means a newer revision is already there.
 VERSION_CONFLICT = "version_conflict_engine_exception"
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff: 2 s, 4 s, 8 s … capped at an hour."""
-    return min(timedelta(seconds=2**attempts), MAX_BACKOFF)
 
 
 @dataclass
@@ -44,7 +39,7 @@ def event_actions(events: list[OutboxEvent], *, now=None) -> list[dict]:
     now = now or timezone.now()
     index = alias_name()
     approvals = [event.approval for event in events]
-    in_force = [a for a in approvals if a.status == a.APPROVED and a.expires_at > now]
+    in_force = [a for a in approvals if a.is_in_force(now)]
     documents = {a.pk: doc for a, doc in zip(in_force, DocumentBuilder().build(in_force), strict=True)}
     actions = []
     for event, approval in zip(events, approvals, strict=True):
@@ -53,7 +48,6 @@ def event_actions(events: list[OutboxEvent], *, now=None) -> list[dict]:
             actions.append(
                 {
                     **common,
-                    "_op_type": "index",
                     "version": approval.revision_id,
                     "version_type": "external",
                     "_source": documents[approval.pk].source,
@@ -101,34 +95,14 @@ def _drain_batch(*, batch_size: int, now=None) -> tuple[int, int, list[str]]:
         message = f"{type(exc).__name__}: {exc}"
         logger.warning("search: %d outbox event(s) not delivered, will retry: %s", len(events), message)
         outcomes = [message] * len(events)
-    failed_errors = []
-    for event, error in zip(events, outcomes, strict=True):
-        if error is None:
-            event.delivered_at = now
-            event.last_error = ""
-        else:
-            event.attempts += 1
-            event.next_attempt_at = now + retry_delay(event.attempts)
-            event.last_error = error[:2000]
-            failed_errors.append(error)
-    OutboxEvent.objects.bulk_update(events, ["delivered_at", "last_error", "attempts", "next_attempt_at"])
+    failed_errors = outbox_record_outcomes(events, outcomes, now=now)
     return len(events) - len(failed_errors), len(failed_errors), failed_errors[:5]
 
 
 def _bulk(actions: list[dict]) -> list[str | None]:
     """One bulk request; per action None when settled, else the error to keep on the event."""
-    outcomes = []
     # require_alias: while the alias is missing, writes fail and stay queued instead of creating an index.
-    for _ok, item in helpers.streaming_bulk(
-        client(),
-        actions,
-        raise_on_error=False,
-        raise_on_exception=True,
-        chunk_size=len(actions) or 1,
-        require_alias=True,
-    ):
-        outcomes.append(_bulk_error(next(iter(item.values()))))
-    return outcomes
+    return [_bulk_error(item) for item in send_bulk_items(client(), actions, require_alias=True)]
 
 
 def _bulk_error(result: dict) -> str | None:

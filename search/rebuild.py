@@ -1,7 +1,6 @@
 """Atomic rebuild: load every approval in force into a new index, then swap the alias in one request."""
 
 import gc
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -10,16 +9,16 @@ from dataclasses import dataclass
 from itertools import islice
 
 from django.utils import timezone
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch
 
-from review.models import ApprovalRecord, OutboxEvent
+from review.models import ApprovalRecord
 from search.builder import ApprovalRow, DocumentBuilder, Taxonomy, approval_rows
+from search.bulk import bulk_lines, send_bulk
 from search.index import ApprovedContentIndex
 from search.indexing import outbox_drain
+from search.outbox import outbox_redeliver_since
 
 BATCH_SIZE = 1000
-INDEX_ACTION_KEYS = {"_index", "_id", "version", "version_type", "_source"}
-HEADER = '{{"index":{{"_id":{id},"_index":{index},"version":{version},"version_type":{version_type}}}}}'
 
 
 @dataclass
@@ -53,46 +52,6 @@ def index_actions(index: str, approvals: list[ApprovalRow], builder: DocumentBui
         }
         for approval, doc in zip(approvals, builder.build(approvals), strict=True)
     ]
-
-
-def bulk_lines(es: Elasticsearch, actions: list[dict]) -> list[bytes]:
-    """The NDJSON lines of one bulk request: the bytes helpers.bulk would send for these actions.
-
-    Index headers are formatted from a template and sources go through one reused encoder with the
-    client serializer's settings: per-call json.dumps set-up was a fifth of a rebuild's Python time.
-    """
-    serializer = es.transport.serializers.get_serializer("application/json")
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=serializer.default).encode
-    lines = []
-    for action in actions:
-        if action.keys() == INDEX_ACTION_KEYS:
-            header = HEADER.format(
-                id=encode(action["_id"]),
-                index=encode(action["_index"]),
-                version=int(action["version"]),
-                version_type=encode(action["version_type"]),
-            )
-            lines.append(header.encode())
-            lines.append(encode(action["_source"]).encode("utf-8", "surrogatepass"))
-            continue
-        header, body = helpers.expand_action(action)
-        lines.append(serializer.dumps(header))
-        if body is not None:
-            lines.append(serializer.dumps(body))
-    return lines
-
-
-def send_bulk(es: Elasticsearch, lines: list[bytes], count: int) -> tuple[int, int]:
-    """One bulk request of `count` actions; (indexed, failed). Transport errors propagate, as in helpers.bulk.
-
-    Only failed items come back (filter_path): the full response is a few hundred bytes per document
-    for the node to write and for this process to parse, and a rebuild only counts the failures.
-    """
-    response = es.bulk(operations=lines, filter_path="errors,items.*.error").body
-    if not response.get("errors"):
-        return count, 0
-    failed = sum(1 for item in response.get("items", ()) if "error" in next(iter(item.values()), {}))
-    return count - failed, failed
 
 
 @contextmanager
@@ -157,7 +116,7 @@ def search_index_rebuild(
     started_at, started = timezone.now(), time.perf_counter()
     index = ApprovedContentIndex()
     name = index.create(loading=True)
-    approvals = ApprovalRecord.objects.current(started_at).order_by("pk")
+    approvals = ApprovalRecord.objects.in_force(started_at).order_by("pk")
     indexed, failed = load_index(
         index.es,
         name,
@@ -170,9 +129,7 @@ def search_index_rebuild(
     index.finish_loading(name)
     old = index.swap(name)
     # Events delivered to the old index while this one loaded are applied again (idempotent by version).
-    OutboxEvent.objects.filter(delivered_at__gte=started_at).update(
-        delivered_at=None, next_attempt_at=started_at
-    )
+    outbox_redeliver_since(started_at)
     outbox_drain()
     if not keep_old:
         index.drop(old)

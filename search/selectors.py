@@ -87,7 +87,7 @@ def _current_approval_ids(ids: list[int], now: datetime) -> set[int]:
     if not ids:
         return set()
     # order_by(): the model's default ordering only cost SQL compilation and a sort here.
-    current = ApprovalRecord.objects.current(now).filter(pk__in=ids).order_by()
+    current = ApprovalRecord.objects.in_force(now).filter(pk__in=ids).order_by()
     return set(current.values_list("pk", flat=True))
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 
+from demo.signing import review_sign_every_discipline
 from modules.models import (
     Audience,
     CallToAction,
@@ -98,7 +99,7 @@ def reviewer(discipline: str):
 
 def sign_all(obj, *, skip=()):
     """Every discipline of the open review (but those skipped) signs its approval."""
-    services.review_sign_every_discipline(
+    review_sign_every_discipline(
         obj=obj, signer_for=lambda name: None if name in skip else (reviewer(name), PASSWORD)
     )
     return obj

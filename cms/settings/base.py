@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "modules",
     "review",
     "search",
+    "demo",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",

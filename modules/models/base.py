@@ -15,6 +15,8 @@ from wagtail.models.specific import SpecificMixin
 from wagtail.query import SpecificQuerySetMixin
 from wagtail.search import index
 
+from modules.ports import review_port
+
 
 class ReviewableQuerySet(SpecificQuerySetMixin, models.QuerySet):
     def live(self):
@@ -66,26 +68,20 @@ class ReviewableContent(
         super().save(*args, **kwargs)
 
     def get_workflow(self):
-        from review.selectors import workflow_for
-
-        return workflow_for(self)
+        return review_port().workflow_for(self)
 
     def save_revision(self, user=None, *, overwrite_revision=None, **kwargs):
-        from review.selectors import revision_is_frozen
-        from review.services import review_restart_if_edited
-
         # A revision that is under review, signed, approved or pinned never changes: edits make a new one.
-        if overwrite_revision is not None and revision_is_frozen(overwrite_revision):
+        if overwrite_revision is not None and review_port().revision_is_frozen(overwrite_revision):
             overwrite_revision = None
         revision = super().save_revision(user=user, overwrite_revision=overwrite_revision, **kwargs)
-        review_restart_if_edited(self, revision, user=user)
+        # Saving during review restarts that review (signatures so far were for the old content).
+        review_port().revision_saved(self, revision, user)
         return revision
 
     @property
     def approval_label(self) -> str:
-        from review.selectors import approval_label
-
-        return approval_label(self)
+        return review_port().status_label(self)
 
     @property
     def type_label(self) -> str:

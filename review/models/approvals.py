@@ -11,9 +11,24 @@ DEFAULT_JOB_CODE_PATTERN = "{BRAND}-{MARKET}-{YYYY}-{SEQ:05}"
 
 
 class ApprovalRecordQuerySet(models.QuerySet):
-    def current(self, now=None):
+    def in_force(self, now=None):
         """Approvals in force: approved, not withdrawn, not superseded, not past expiry."""
         return self.filter(status=ApprovalRecord.APPROVED, expires_at__gt=now or timezone.now())
+
+    # The name used before issue 8; same rule.
+    current = in_force
+
+    def not_ended(self):
+        """Approvals no one has ended yet: in force, or superseded but still used by the assemblies
+        that pin them. Withdrawal and the expiry job end these (expiry even once past their date)."""
+        return self.filter(status__in=[ApprovalRecord.APPROVED, ApprovalRecord.SUPERSEDED])
+
+    def usable_for_pinning(self, now=None):
+        """Approvals whose revision an assembly may use: not ended and not past expiry.
+
+        A revision superseded by a newer approval stays approved for the assemblies that pin it.
+        """
+        return self.not_ended().filter(expires_at__gt=now or timezone.now())
 
     def for_object(self, obj):
         return self.filter(base_content_type=obj.get_base_content_type(), object_id=str(obj.pk))
@@ -87,7 +102,11 @@ class ApprovalRecord(models.Model):
 
     @property
     def in_force(self) -> bool:
-        return self.status == self.APPROVED and self.expires_at > timezone.now()
+        return self.is_in_force()
+
+    def is_in_force(self, now=None) -> bool:
+        """The row-level twin of `ApprovalRecord.objects.in_force()`, for records already loaded."""
+        return self.status == self.APPROVED and self.expires_at > (now or timezone.now())
 
 
 class JobCodePattern(models.Model):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 
+from review.labels import object_type_label
+
 GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same for every writer and every checkpoint of the chain.
 AUDIT_LOCK_ID = 740_113_001
@@ -33,7 +35,7 @@ class AuditEntryQuerySet(models.QuerySet):
         raise AppendOnlyError("Audit entries cannot be deleted.")
 
     def for_object(self, obj):
-        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        return self.filter(object_type=object_type_label(obj), object_id=str(obj.pk))
 
     def chained(self):
         return self.order_by("sequence")

@@ -207,3 +207,28 @@ def test_expiring_a_lapsed_superseded_approval_leaves_the_newer_approved_revisio
     assert first.status == ApprovalRecord.EXPIRED
     assert second.status == ApprovalRecord.APPROVED
     assert text.live and text.live_revision_id == second.revision_id
+
+
+def test_withdraw_screen_offers_the_approval_the_withdrawal_would_end(client, product, market, library):
+    """Issue 8: v1 pinned by an approved email, v2 approved then withdrawn. The screen said "no
+    approval in force" and showed no form, yet a POST to the same URL withdrew v1 and the email."""
+    isi = library["isi"]
+    first = record_of(isi)
+    email = factories.approve(factories.email(product=product, market=market, modules=[isi]))
+    isi.body = "<p>Do not use in patients with severe renal impairment.</p>"
+    isi.save_revision()
+    factories.approve(isi)
+    regulatory = factories.reviewer(roles.REGULATORY)
+    services.content_withdraw(obj=isi, user=regulatory, reason="Wrong wording in v2.")
+    client.force_login(regulatory)
+    url = reverse("review:withdraw", args=["module", isi.pk])
+
+    page = client.get(url).content.decode()
+
+    assert first.job_code in page and email.title in page and 'name="reason"' in page
+    assert "has no approval" not in page
+    response = client.post(url, {"reason": "The v1 label is outdated too."})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.status == ApprovalRecord.WITHDRAWN
+    assert record_of(email).status == ApprovalRecord.WITHDRAWN

@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 from review import roles
 from review.models import OutboxEvent
 from review.services import content_withdraw
-from search import engine
 from tests import factories
 from tests.search.conftest import eventually, search, sync
+from tools import elasticsearch as engine
 
 pytestmark = pytest.mark.elasticsearch
 

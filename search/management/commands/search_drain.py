@@ -1,10 +1,9 @@
 """manage.py search_drain: deliver due outbox events to the index now (the background task does the same)."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from review.models import OutboxEvent
 from search.indexing import outbox_drain
+from search.outbox import outbox_retry_now
 
 
 class Command(BaseCommand):
@@ -17,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, all, **options):
         if all:
-            OutboxEvent.objects.undelivered().update(next_attempt_at=timezone.now())
+            outbox_retry_now()
         report = outbox_drain()
         self.stdout.write(f"Delivered {report.delivered} event(s); {report.failed} failed.")
         if report.failed:

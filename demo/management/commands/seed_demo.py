@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from modules.demo.seed import seed_demo
+from demo.seed import seed_demo
 from modules.models import Assembly, Module
 
 

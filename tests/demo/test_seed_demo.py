@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from modules.demo import content as demo
+from demo import content as demo
 from modules.models import Assembly, Claim, EDetail, Email, Invitation, Module
 from modules.rendering import render_email
 from review.models import ApprovalRecord, Signature

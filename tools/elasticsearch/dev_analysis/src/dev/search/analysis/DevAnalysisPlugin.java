@@ -6,7 +6,7 @@
  *
  * This plugin registers, under the same names and with the same main options as analysis-common,
  * thin wrappers around the Lucene classes that the distribution already contains
- * (lib/lucene-analysis-common-*.jar). It is compiled by search/engine/launcher.py against the
+ * (lib/lucene-analysis-common-*.jar). It is compiled by tools/elasticsearch/launcher.py against the
  * jars of the installed distribution and copied into its plugins/ folder. It is NOT a complete or
  * byte-for-byte reimplementation: unsupported options are ignored, see README in this folder.
  */

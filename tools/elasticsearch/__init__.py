@@ -1,18 +1,18 @@
 """Local single-node Elasticsearch for development and tests.
 
 The server comes from Maven Central (Elastic's ``integ-test-zip`` distribution) and is
-managed by :mod:`search.engine.launcher`::
+managed by :mod:`tools.elasticsearch.launcher`::
 
-    python -m search.engine start|stop|status|url        # or: python -m search.engine.launcher ...
+    python -m tools.elasticsearch start|stop|status|url   # or: python -m tools.elasticsearch.launcher
 
 From Python::
 
-    from search import engine
+    from tools import elasticsearch as engine
     engine.start()          # idempotent, returns the http URL
     engine.url()
     engine.stop()
 
-The names are loaded lazily so that ``python -m search.engine.launcher`` does not import the
+The names are loaded lazily so that ``python -m tools.elasticsearch.launcher`` does not import the
 launcher module twice.
 """
 

@@ -35,6 +35,7 @@ from review import roles, services
 from search.services import rep_scope_set
 
 from . import content as demo
+from .signing import review_sign_every_discipline
 
 DEMO_USERS = [
     ("admin", "Ada", "Admin", None),
@@ -114,9 +115,7 @@ class DemoReview:
             return
         services.review_submit(obj=instance, user=instance.owner)
         if state == APPROVED:
-            services.review_sign_every_discipline(
-                obj=instance, signer_for=self.signer, comment="Demo approval."
-            )
+            review_sign_every_discipline(obj=instance, signer_for=self.signer, comment="Demo approval.")
         instance.refresh_from_db()
 
 

@@ -16,7 +16,7 @@ def _free(port: int) -> bool:
 
 def _engine(*args, env):
     return subprocess.run(
-        [sys.executable, "-m", "search.engine", *args],
+        [sys.executable, "-m", "tools.elasticsearch", *args],
         cwd=settings.BASE_DIR,
         env={**os.environ, **env},
         capture_output=True,
