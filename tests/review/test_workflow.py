@@ -128,7 +128,7 @@ def test_resubmitting_from_the_editor_after_changes_requested_reviews_the_new_re
 ):
     ref = factories.reference(product=product, market=market)
     citation = {"reference": ref.pk, "anchor_kind": "page", "anchor": "7", "supporting_quote": "HR 0.70"}
-    data = claim_data(product, market, [citation])
+    data = {**claim_data(product, market, [citation]), "owner": author.pk}
     client.force_login(author)
     assert post(client, add_url(Claim), data, action="action-submit").status_code == 302
     claim = Claim.objects.get()
