@@ -126,6 +126,7 @@ for content_model in (*MODULE_TYPES, *ASSEMBLY_TYPES):
         content_model, ReviewedContentPermissionPolicy(content_model), exact_class=True
     )
 
+
 class SpecificContentURLFinder:
     """Edit links for base rows (workflow reports list Assembly and Module rows): the specific snippet's."""
 

@@ -1,5 +1,7 @@
 """Review screens in the Wagtail admin: the dashboard, the review screen and approvals."""
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import include, path, reverse
 from wagtail import hooks
@@ -9,6 +11,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_urls, document_urls, document_views, selectors
+from .deletion import deletion_refusal
 from .models import JobCodePattern
 
 
@@ -89,3 +92,13 @@ class JobCodePatternViewSet(SnippetViewSet):
 
 
 register_snippet(JobCodePatternViewSet)
+
+
+@hooks.register("before_delete_snippet")
+def refuse_deleting_evidence(request, instances):
+    """Single and bulk deletes stop before touching anything when any item is evidence or in use."""
+    refusal = deletion_refusal(instances)
+    if refusal is None:
+        return None
+    messages.error(request, refusal)
+    return redirect(instances[0].snippet_viewset.get_url_name("list"))
