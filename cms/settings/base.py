@@ -176,5 +176,7 @@ LOGGING = {
         # WeasyPrint logs every layout step of every PDF page at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pypdf warns about every repaired cross-reference table of an uploaded reference PDF.
+        "pypdf": {"level": "ERROR"},
     },
 }
