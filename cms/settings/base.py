@@ -140,8 +140,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per rep or channel, per process (DRF counts in the default cache); over it: 429 with Retry-After.
+    "DEFAULT_THROTTLE_RATES": {"search": os.environ.get("SEARCH_API_RATE", "600/minute")},
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Approved content API", "VERSION": "1"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Approved content API",
+    "VERSION": "1",
+    "PREPROCESSING_HOOKS": ["search.api.schema.public_endpoints_only"],
+}
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # Background work: django-tasks with the database backend; `manage.py db_worker` runs it.
