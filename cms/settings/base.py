@@ -224,7 +224,10 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 EDETAIL_SCRIPT = (BASE_DIR / "templates" / "modules" / "edetail_deck.js").read_bytes()
 EDETAIL_SCRIPT_HASH = f"'sha256-{base64.b64encode(hashlib.sha256(EDETAIL_SCRIPT).digest()).decode()}'"
 # Content-Security-Policy (django-csp). Wagtail's admin sets style attributes, so inline styles stay
-# allowed; scripts come only from this origin (the e-detail deck's one inline script by its hash).
+# allowed; scripts come only from this origin (the e-detail deck's one inline script by its hash),
+# except in the admin, whose edit forms carry Wagtail's inline widget scripts (cms/csp.py). No eval,
+# no third-party sources anywhere (Wagtail's Gravatar avatars and update check are off), no plugins,
+# no framing by other sites.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -240,6 +243,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+CONTENT_SECURITY_POLICY_ADMIN_SCRIPT_SRC = [SELF, UNSAFE_INLINE]
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would call releases.wagtail.org from every browser
 # Permissions-Policy (django-permissions-policy): no page here needs a device or sensor.
 PERMISSIONS_POLICY = {
     feature: []
@@ -259,7 +265,7 @@ PERMISSIONS_POLICY = {
 }
 MIDDLEWARE += [
     "django_permissions_policy.PermissionsPolicyMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "cms.csp.SiteCSPMiddleware",
     "accounts.sessions.SessionLimitsMiddleware",
     # Last, as django-axes requires: it turns a lockout into the 429 page.
     "axes.middleware.AxesMiddleware",

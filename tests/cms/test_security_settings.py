@@ -1,11 +1,15 @@
 """Production settings pass Django's deployment checks; every response carries the security headers."""
 
+import base64
+import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,10 +60,14 @@ def test_production_settings_redirect_to_https_and_send_hsts():
     assert result.stdout.splitlines()[-1].split() == ["True", "31536000", "True", "True", "True"]
 
 
-def test_admin_login_carries_csp_and_permissions_policy(client):
-    response = client.get("/admin/login/")
+def csp_of(response) -> dict[str, str]:
+    return dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
 
-    policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+
+def test_responses_outside_the_admin_get_the_strict_policy(client):
+    response = client.get("/api/v1/search")
+
+    policy = csp_of(response)
     assert policy["default-src"] == "'self'"
     assert policy["script-src"].startswith("'self' 'sha256-")
     assert "'unsafe-inline'" not in policy["script-src"]
@@ -67,3 +75,26 @@ def test_admin_login_carries_csp_and_permissions_policy(client):
     assert policy["frame-ancestors"] == "'self'"
     assert "camera=()" in response["Permissions-Policy"]
     assert "geolocation=()" in response["Permissions-Policy"]
+
+
+def test_the_admin_allows_wagtails_inline_scripts_and_nothing_else_more(client):
+    response = client.get("/admin/login/")
+
+    policy = csp_of(response)
+    assert policy["script-src"] == "'self' 'unsafe-inline'"
+    assert policy["object-src"] == "'none'"
+    assert policy["connect-src"] == "'self'"
+    assert "'unsafe-eval'" not in response["Content-Security-Policy"]
+    assert "microphone=()" in response["Permissions-Policy"]
+
+
+def test_the_edetail_decks_inline_script_is_the_one_the_policy_allows(product, market):
+    from modules.rendering import render_edetail
+    from tests import factories
+
+    block = factories.text_block(product=product, market=market, publish=False)
+    html = render_edetail(factories.edetail(product=product, market=market, slides=[[block]]))
+
+    script = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" == settings.EDETAIL_SCRIPT_HASH
