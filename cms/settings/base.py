@@ -208,6 +208,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES"
 # Either limit locks: guessing one account's password, or trying many accounts from one address.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy every request comes from the proxy; the address it forwards is the client's.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
 AXES_ENABLE_ADMIN = False  # Django's admin site is not routed; the Wagtail admin has the screen.
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Sessions end SESSION_IDLE_TIMEOUT seconds after the last request, SESSION_MAX_AGE seconds after

@@ -125,3 +125,26 @@ def test_only_superusers_see_or_unlock_lockouts(client, author, settings):
 
 def test_superusers_cannot_edit_or_forge_attempts(admin_client):
     assert admin_client.get(reverse("login_lockouts:add")).status_code in (302, 403)
+
+
+def test_behind_a_proxy_the_forwarded_address_is_counted_and_cannot_be_forged(client, author, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for number, name in enumerate(("amy", "bob")):
+        # The attacker sends a made-up address each time; the proxy appends the real one.
+        forged = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{number}, 198.51.100.9"}
+        client.post(LOGIN, {"username": name, "password": "x"}, **proxy, **forged)
+
+    blocked = client.post(
+        LOGIN, {"username": "carol", "password": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.9", **proxy
+    )
+    colleague = client.post(
+        LOGIN, {"username": "alex", "password": factories.PASSWORD}, HTTP_X_FORWARDED_FOR="192.0.2.1", **proxy
+    )
+
+    assert blocked.status_code == 429
+    assert colleague.status_code == 302
+    assert set(
+        AuditEntry.objects.filter(action="auth.login_failed").values_list("data__ip_address", flat=True)
+    ) == {"198.51.100.9"}
