@@ -98,6 +98,10 @@ def test_a_superuser_unlocks_the_account_in_the_admin(client, author, admin_user
     listing = admin.get(reverse("login_lockouts:index"))
     assert listing.status_code == 200
     assert "alex" in listing.content.decode()
+    found = admin.get(reverse("login_lockouts:index"), {"q": "ale"})
+    assert found.status_code == 200
+    assert found.context["object_list"][0].username == "alex"
+    assert not admin.get(reverse("login_lockouts:index"), {"q": "nobody"}).context["object_list"]
     response = admin.post(reverse("login_lockouts:delete", args=[attempt.pk]), follow=True)
 
     assert "Sign-in for “alex” is unlocked." in [str(m).strip() for m in response.context["messages"]]
