@@ -4,10 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.views.account import LogoutView
 
 urlpatterns = [
     path("api/v1/", include("search.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
+    # Wagtail serves its logout only to admin users; reps (API-only) must be able to sign out too.
+    path("admin/logout/", LogoutView.as_view(), name="logout"),
     path("admin/", include(wagtailadmin_urls)),
     path("", include(wagtail_urls)),
 ]

@@ -16,10 +16,14 @@ from django.core.files.base import ContentFile
 from django.db import models
 from django.utils.text import get_valid_filename
 from PIL import Image, ImageFile, ImageOps
+from pypdf import PdfReader
+from pypdf.errors import DependencyError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 # Enough for libmagic to recognise containers (ZIP-based office files, PE headers) in its messages.
 MAGIC_HEAD_BYTES = 64 * 1024
 MAX_STEM_LENGTH = 80
+MAX_EXTENSION_LENGTH = 10
 MAX_ANIMATION_FRAMES = 300
 
 PDF_MIME = "application/pdf"
@@ -39,6 +43,31 @@ EXECUTABLE_MIMES = {
     "application/vnd.microsoft.portable-executable",
 }
 ARCHIVE_MIMES = {"application/zip", "application/gzip", "application/x-rar", "application/x-7z-compressed"}
+# Active content in a PDF: keys whose mere presence means a reader may run or unpack something.
+PDF_ACTIVE_KEYS = {
+    "/JS": "JavaScript (/JS)",
+    "/JavaScript": "JavaScript (/JavaScript)",
+    "/AA": "automatic actions (/AA)",
+    "/EmbeddedFiles": "embedded files (/EmbeddedFiles)",
+    "/EF": "an embedded file (/EmbeddedFile)",
+    "/RichMedia": "rich media (/RichMedia)",
+    "/XFA": "an XFA form (/XFA)",
+}
+# Action types (/S) that run code, start programs or send data; links (/URI, /GoTo) stay allowed.
+PDF_ACTIVE_ACTIONS = {
+    "/JavaScript": "JavaScript (/JavaScript)",
+    "/Launch": "a program launch (/Launch)",
+    "/SubmitForm": "a form submission (/SubmitForm)",
+    "/ImportData": "a data import (/ImportData)",
+    "/GoToE": "a jump into an embedded file (/GoToE)",
+    "/RichMediaExecute": "rich media commands (/RichMediaExecute)",
+}
+OPEN_ACTION = "an action run on opening (/OpenAction)"
+EMBEDDED_FILE = "an embedded file (/EmbeddedFile)"
+# Markup that makes a browser treat the bytes as a web page (a PDF/HTML polyglot).
+HTML_MARKUP = re.compile(rb"<(?:!doctype\s+html|html|head|body|script|iframe|svg|object|embed)[\s>/]", re.I)
+# Far above any real reference (a 25 MB journal PDF has ~20,000 objects); stops a crafted object bomb.
+MAX_PDF_OBJECTS = 200_000
 # Pixel info that carries no metadata but is needed to reproduce the image faithfully.
 KEPT_INFO_KEYS = ("transparency", "duration", "loop")
 
@@ -58,7 +87,90 @@ def verify_reference_file(upload: File) -> File:
             f"The file is {_describe(mime)}, not a PDF. Upload the reference as a PDF.",
             code="not_pdf",
         )
+    _refuse_active_pdf(upload.read(settings.MAX_REFERENCE_UPLOAD_BYTES + 1))
+    upload.seek(0)
     return File(upload, name=f"{_safe_stem(upload.name, 'reference')}.pdf")
+
+
+def _refuse_active_pdf(data: bytes) -> None:
+    """Refuse a PDF that carries scripts, launch actions, embedded files or HTML, naming what it found."""
+    found = []
+    if not data.startswith(b"%PDF-"):
+        found.append("bytes before the PDF header (a polyglot)")
+    if HTML_MARKUP.search(data):
+        found.append("HTML markup (a PDF/HTML polyglot)")
+    found += _pdf_active_content(data)
+    if found:
+        named = ", ".join(sorted(set(found), key=str.lower))
+        raise UploadRejected(
+            f"The PDF contains active content: {named}. References must be "
+            "plain documents; print or export it to a new PDF without them and upload that.",
+            code="pdf_active_content",
+        )
+
+
+def _pdf_active_content(data: bytes) -> list[str]:
+    try:
+        reader = PdfReader(BytesIO(data))
+        if reader.is_encrypted and not _opens_without_password(reader):
+            raise UploadRejected(
+                "The PDF is encrypted or password-protected, so it cannot be checked. "
+                "Upload a copy without a password.",
+                code="pdf_encrypted",
+            )
+        return _walk_pdf(reader.trailer)
+    except UploadRejected:
+        raise
+    except Exception as exc:
+        # The bytes are hostile until proven otherwise: a PDF that cannot be parsed cannot be checked.
+        raise UploadRejected(
+            "The PDF is damaged and cannot be read. Export it again and upload the new file.",
+            code="pdf_corrupt",
+        ) from exc
+
+
+def _opens_without_password(reader: PdfReader) -> bool:
+    # Owner-password-only PDFs open with an empty user password. AES needs the optional
+    # cryptography package, which is not installed: such files count as locked.
+    try:
+        return bool(reader.decrypt(""))
+    except DependencyError:
+        return False
+
+
+def _walk_pdf(trailer: DictionaryObject) -> list[str]:
+    """Every object reachable from the trailer, once each, checked for active keys and actions."""
+    found, stack, seen = [], [trailer], set()
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            if (obj.idnum, obj.generation) in seen:
+                continue
+            seen.add((obj.idnum, obj.generation))
+            if len(seen) > MAX_PDF_OBJECTS:
+                raise ValueError("too many objects")
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            found += _active_entries(obj)
+            stack.extend(obj.values())
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+    return found
+
+
+def _active_entries(entry: DictionaryObject) -> list[str]:
+    found = [label for key, label in PDF_ACTIVE_KEYS.items() if key in entry]
+    if entry.get("/Type") == "/EmbeddedFile":
+        found.append(EMBEDDED_FILE)
+    action = entry.get("/S")
+    if action in PDF_ACTIVE_ACTIONS:
+        found.append(PDF_ACTIVE_ACTIONS[action])
+    if "/OpenAction" in entry:
+        opening = entry["/OpenAction"].get_object()
+        # An explicit destination array ("open at page 1") is harmless; anything but a GoTo is not.
+        if isinstance(opening, DictionaryObject) and opening.get("/S") != "/GoTo":
+            found.append(OPEN_ACTION)
+    return found
 
 
 def verify_image(upload: File) -> ContentFile:
@@ -141,7 +253,7 @@ def _decoding_guard() -> Iterator[None]:
 
 def _verify_structure(data: bytes, expected_format: str) -> None:
     with Image.open(BytesIO(data), formats=list(PILLOW_FORMATS.values())) as probe:
-        if probe.format != expected_format:
+        if _base_format(probe) != expected_format:
             raise UploadRejected(
                 f"The file's contents look like {expected_format} but it does not decode as one. "
                 "Export it again and upload the new file.",
@@ -149,6 +261,12 @@ def _verify_structure(data: bytes, expected_format: str) -> None:
             )
         _check_dimensions(probe.size)
         probe.verify()
+
+
+def _base_format(image: Image.Image) -> str:
+    # Cameras write MPO (a JPEG followed by more JPEG frames, e.g. a stereo pair or a depth map);
+    # Pillow opens it as "MPO". Its first frame is an ordinary JPEG, which is what is kept.
+    return "JPEG" if image.format == "MPO" else image.format
 
 
 def _check_dimensions(size: tuple[int, int]) -> None:
@@ -168,15 +286,15 @@ def _dimensions_rejected(size: tuple[int, int] | None) -> UploadRejected:
 
 def _reencode(data: bytes, image_format: str) -> bytes:
     with Image.open(BytesIO(data), formats=[image_format]) as image:
-        frames = _decoded_frames(image)
+        frames = _decoded_frames(image, animated=image_format != "JPEG")
     first, rest = _converted(frames[0], image_format), [_converted(f, image_format) for f in frames[1:]]
     output = BytesIO()
     first.save(output, format=image_format, **_save_options(image_format, frames, rest))
     return output.getvalue()
 
 
-def _decoded_frames(image: Image.Image) -> list[Image.Image]:
-    count = getattr(image, "n_frames", 1)
+def _decoded_frames(image: Image.Image, *, animated: bool) -> list[Image.Image]:
+    count = getattr(image, "n_frames", 1) if animated else 1
     width, height = image.size
     # Animations stay animated only while the decoded total stays within the pixel budget.
     if count > MAX_ANIMATION_FRAMES or count * width * height > settings.MAX_IMAGE_PIXELS:
@@ -241,6 +359,12 @@ def _safe_stem(name: str | None, fallback: str) -> str:
         return fallback
 
 
+def _shortened_name(name: str) -> str:
+    base = re.split(r"[\\/]", name)[-1]
+    stem, dot, extension = base.rpartition(".") if "." in base.lstrip(".") else (base, "", "")
+    return f"{stem[:MAX_STEM_LENGTH]}{dot}{extension[:MAX_EXTENSION_LENGTH]}"
+
+
 def _human_size(size: int) -> str:
     if size < 1024:
         return f"{size} bytes"
@@ -281,6 +405,10 @@ class _VerifiedFileFormField(forms.FileField):
         return attrs
 
     def clean(self, data: Any, initial: Any = None) -> Any:
+        if data and getattr(data, "name", None):
+            # Django refuses names over the model field's max_length before verify() could shorten
+            # them, so a 250-character camera or export name is shortened first, keeping its extension.
+            data.name = _shortened_name(data.name)
         cleaned = super().clean(data, initial)
         if not data or cleaned is not data:
             # Nothing new was uploaded (kept, cleared or absent): the stored file is not re-checked.

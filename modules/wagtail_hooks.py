@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 from wagtail import hooks
+from wagtail.admin.admin_url_finder import AdminURLFinder, register_admin_url_finder
 from wagtail.admin.panels import MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.admin.viewsets.chooser import ChooserViewSet
@@ -14,6 +15,7 @@ from .forms import ReviewableContentForm
 from .models import (
     ASSEMBLY_TYPES,
     MODULE_TYPES,
+    Assembly,
     Audience,
     Channel,
     Indication,
@@ -124,6 +126,19 @@ for content_model in (*MODULE_TYPES, *ASSEMBLY_TYPES):
         content_model, ReviewedContentPermissionPolicy(content_model), exact_class=True
     )
 
+
+class SpecificContentURLFinder:
+    """Edit links for base rows (workflow reports list Assembly and Module rows): the specific snippet's."""
+
+    def __init__(self, user=None):
+        self.user = user
+
+    def get_edit_url(self, instance):
+        return AdminURLFinder(self.user).get_edit_url(instance.specific)
+
+
+register_admin_url_finder(Module, SpecificContentURLFinder)
+register_admin_url_finder(Assembly, SpecificContentURLFinder)
 register_snippet(ModuleGroup)
 register_snippet(AssemblyGroup)
 register_snippet(TaxonomyGroup)

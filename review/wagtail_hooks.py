@@ -1,5 +1,7 @@
 """Review screens in the Wagtail admin: the dashboard, the review screen and approvals."""
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import include, path, reverse
 from wagtail import hooks
@@ -12,6 +14,7 @@ from modules.models import ReviewableContent
 from modules.permissions import REVIEW_ONLY_ACTIONS
 
 from . import admin_urls, document_urls, document_views, selectors
+from .deletion import deletion_refusal
 from .models import JobCodePattern
 
 
@@ -88,3 +91,13 @@ class JobCodePatternViewSet(SnippetViewSet):
 
 
 register_snippet(JobCodePatternViewSet)
+
+
+@hooks.register("before_delete_snippet")
+def refuse_deleting_evidence(request, instances):
+    """Single and bulk deletes stop before touching anything when any item is evidence or in use."""
+    refusal = deletion_refusal(instances)
+    if refusal is None:
+        return None
+    messages.error(request, refusal)
+    return redirect(instances[0].snippet_viewset.get_url_name("list"))

