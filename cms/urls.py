@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("search.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", include(wagtailadmin_urls)),
+    path("reps/", include("reps.urls")),
     path("", include(wagtail_urls)),
 ]
 
