@@ -130,7 +130,9 @@ REPS_EMAIL_FROM = os.environ.get("REPS_EMAIL_FROM", DEFAULT_FROM_EMAIL)
 REPS_PUBLIC_BASE_URL = os.environ.get(
     "REPS_PUBLIC_BASE_URL", os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
 )
-REPS_MESSAGE_ID_DOMAIN = os.environ.get("REPS_MESSAGE_ID_DOMAIN", REPS_EMAIL_FROM.rpartition("@")[2] or "localhost")
+REPS_MESSAGE_ID_DOMAIN = os.environ.get(
+    "REPS_MESSAGE_ID_DOMAIN", REPS_EMAIL_FROM.rpartition("@")[2] or "localhost"
+)
 REPS_SENDS_PER_HOUR = int(os.environ.get("REPS_SENDS_PER_HOUR", "30"))
 
 # Search: the approved-content index (issue: search). Wagtail's admin search keeps its database backend.

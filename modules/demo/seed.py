@@ -328,4 +328,12 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_assemblies(taxonomy, made, users["author"], review)
     # The demo rep may search approved US and UK content for every channel.
     rep_scope_set(user=users["rep"], market_codes=["US-en", "GB-en"], channel_codes=list(demo.ALL_CHANNELS))
+    seed_rep_hcps(users["rep"])
     return created
+
+
+def seed_rep_hcps(rep) -> None:
+    """A few HCPs in the demo rep's territory (the rep portal's data; see reps/demo.py)."""
+    from reps.demo import seed_hcps
+
+    seed_hcps(rep=rep)

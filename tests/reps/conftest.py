@@ -67,3 +67,11 @@ def email_modules(db, taxonomy, product, market):  # noqa: F811
 def approved_email(email_modules, product, market) -> ApprovalRecord:
     email = factories.email(product=product, market=market, modules=email_modules, publish=True)
     return ApprovalRecord.objects.current().get(object_id=str(email.pk), content_type__model="email")
+
+
+SCREENSHOTS: list = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCREENSHOTS:
+        terminalreporter.write_line(f"Rep portal screenshots: {SCREENSHOTS[0]}")
