@@ -67,7 +67,7 @@ def approved_item(*, user, approval_id, now=None) -> ApprovedItem:
     approval = ApprovalRecord.objects.select_related("revision").filter(pk=approval_id).first()
     if approval is None:
         raise ContentUnavailable("There is no approved content with this id.")
-    if approval not in ApprovalRecord.objects.current(now or timezone.now()).filter(pk=approval.pk):
+    if not ApprovalRecord.objects.current(now or timezone.now()).filter(pk=approval.pk).exists():
         reason = "expired" if approval.status == ApprovalRecord.APPROVED else approval.get_status_display()
         raise ContentUnavailable(
             f"{approval.job_code} is no longer approved for use ({reason.lower()}); "

@@ -45,6 +45,10 @@ def test_a_rep_opening_the_admin_is_sent_to_the_portal(rep_client, admin_user):
     admin = Client()
     admin.force_login(admin_user)
     assert admin.get("/admin/").status_code == 200
+    # The admin's logout form logs a rep out too.
+    out = rep_client.post("/admin/logout/")
+    assert out.status_code == 302 and out["Location"] == "/reps/login/"
+    assert rep_client.get("/reps/").status_code == 302
 
 
 def test_a_user_without_a_rep_scope_gets_a_clear_message_and_no_content(
