@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from reps.models import EmailSend, EngagementEvent
 from tests import factories
@@ -53,6 +54,9 @@ def browser(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+        # While Playwright's loop runs, the ORM uses a connection of its own (asgiref's context-local
+        # storage); close it, or it keeps the test database open and it cannot be dropped at the end.
+        connections.close_all()
 
 
 def no_sideways_scroll(page) -> None:
