@@ -87,9 +87,10 @@ def test_rep_logs_in_picks_an_hcp_searches_previews_and_sends(
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/reps/")
 
-    # Choosing the HCP applies their context at once (script), like pressing Search without it.
-    with page.expect_navigation():
-        page.get_by_label("HCP in front of you").select_option(str(hcp.pk))
+    # Choosing an HCP never reloads the page by itself (WCAG 3.2.2); Search applies the context.
+    page.get_by_label("HCP in front of you").select_option(str(hcp.pk))
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"\?hcp="))
     assert page.get_by_role("heading", name="Dr Ada Lovelace").is_visible()
     assert page.get_by_text("Nothing sent to Dr Ada Lovelace yet.").is_visible()
 

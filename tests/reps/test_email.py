@@ -286,3 +286,14 @@ def test_a_user_without_a_rep_scope_cannot_send(
     )
     assert response.status_code == 403 and b"not set up as a field rep" in response.content
     assert smtp_server.messages == []
+
+
+def test_a_tampered_send_form_is_refused_and_sends_nothing(
+    rep_client, approved_email, hcp, smtp_server, django_capture_on_commit_callbacks
+):
+    url = reverse("reps:email_compose", args=[approved_email.pk])
+    for data in ({"hcp": "x", "send_token": "nope"}, {"hcp": hcp.pk}, {}):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = rep_client.post(url, data)
+        assert response.status_code == 409 and b"open it again" in response.content
+    assert smtp_server.messages == [] and EmailSend.objects.count() == 0
