@@ -297,3 +297,18 @@ def test_a_tampered_send_form_is_refused_and_sends_nothing(
             response = rep_client.post(url, data)
         assert response.status_code == 409 and b"open it again" in response.content
     assert smtp_server.messages == [] and EmailSend.objects.count() == 0
+
+
+def test_portal_pages_have_no_inline_script_or_style(rep_client, approved_email, hcp):
+    """So a strict Content-Security-Policy (script-src/style-src 'self') leaves the portal working."""
+    pages = [
+        Client().get("/reps/login/"),
+        rep_client.get(reverse("reps:content", args=[approved_email.pk])),
+        rep_client.get(reverse("reps:email_compose", args=[approved_email.pk]), {"hcp": hcp.pk}),
+    ]
+    for page in pages:
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "<style" not in html and " style=" not in html
+        assert all("src=" in tag for tag in re.findall(r"<script[^>]*>", html))
+        assert re.search(r"\son[a-z]+=", html) is None  # no inline event handlers
