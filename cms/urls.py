@@ -12,6 +12,7 @@ urlpatterns = [
     # Wagtail serves its logout only to admin users; reps (API-only) must be able to sign out too.
     path("admin/logout/", LogoutView.as_view(), name="logout"),
     path("admin/", include(wagtailadmin_urls)),
+    path("reps/", include("reps.urls")),
     path("", include(wagtail_urls)),
 ]
 

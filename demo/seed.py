@@ -31,6 +31,7 @@ from modules.models import (
     Visual,
 )
 from modules.selectors import default_pin
+from reps.demo import seed_hcps
 from review import roles, services
 from search.services import rep_scope_set
 
@@ -327,4 +328,5 @@ def seed_demo() -> list[tuple[str, str, str]]:
     seed_assemblies(taxonomy, made, users["author"], review)
     # The demo rep may search approved US and UK content for every channel.
     rep_scope_set(user=users["rep"], market_codes=["US-en", "GB-en"], channel_codes=list(demo.ALL_CHANNELS))
+    seed_hcps(rep=users["rep"])  # the rep portal's data: a few HCPs in the rep's territory
     return created

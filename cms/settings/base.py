@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "review",
     "search",
     "demo",
+    "reps",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "reps.middleware.RepsStayInPortalMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -130,6 +132,17 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mlr@localhost")
+
+# Rep portal (/reps/): approved emails go out From this address with the rep's name and Reply-To the rep;
+# tracking and unsubscribe links in them start with REPS_PUBLIC_BASE_URL.
+REPS_EMAIL_FROM = os.environ.get("REPS_EMAIL_FROM", DEFAULT_FROM_EMAIL)
+REPS_PUBLIC_BASE_URL = os.environ.get(
+    "REPS_PUBLIC_BASE_URL", os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
+)
+REPS_MESSAGE_ID_DOMAIN = os.environ.get(
+    "REPS_MESSAGE_ID_DOMAIN", REPS_EMAIL_FROM.rpartition("@")[2] or "localhost"
+)
+REPS_SENDS_PER_HOUR = int(os.environ.get("REPS_SENDS_PER_HOUR", "30"))
 
 # Search: the approved-content index (issue: search). Wagtail's admin search keeps its database backend.
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from modules.models import ASSEMBLY_TYPES, MODULE_TYPES
+from search import previews
 from search.query import SearchRequest
 from search.taxonomy_codes import TAXONOMY_MODELS, unknown_codes
 
@@ -109,7 +110,9 @@ class SearchHitSerializer(serializers.Serializer):
     links = serializers.SerializerMethodField()
 
     def get_links(self, hit) -> dict:
-        return {"preview": hit.preview_url, "thumbnail": hit.thumbnail_url}
+        # A link the caller can open (issue 10): the portal for reps, the admin for admin users.
+        caller = self.context.get("caller")
+        return {"preview": previews.preview_url(caller, hit), "thumbnail": hit.thumbnail_url}
 
 
 class FacetBucketSerializer(serializers.Serializer):

@@ -75,7 +75,7 @@ class SearchView(SearchAPIView):
         page = selectors.approved_content_search(
             request=params.search_request(), access=caller_access(request)
         )
-        return Response(SearchPageSerializer(page).data)
+        return Response(SearchPageSerializer(page, context={"caller": request.user}).data)
 
 
 class SuggestView(SearchAPIView):

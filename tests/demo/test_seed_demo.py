@@ -66,6 +66,7 @@ def test_seed_demo_takes_content_through_the_real_review(capsys):
     assert waiting_claim.title in {s.revision.object_str for s in reviews_for(medical)}
     rep = get_user_model().objects.get(username="rep")
     assert {m.code for m in rep.search_scope.markets.all()} == {"US-en", "GB-en"}
+    assert rep.territory.count() == 4  # the demo HCPs of reps/demo.py
     regulatory = get_user_model().objects.get(username="regulatory")
     assert edetail.title in {s.revision.object_str for s in reviews_for(regulatory)}
 
