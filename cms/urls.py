@@ -5,9 +5,12 @@ from drf_spectacular.views import SpectacularAPIView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 
+from review.outbox_health import outbox_health
+
 urlpatterns = [
     path("api/v1/", include("search.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("healthz/outbox", outbox_health, name="health-outbox"),
     path("admin/", include(wagtailadmin_urls)),
     path("", include(wagtail_urls)),
 ]
