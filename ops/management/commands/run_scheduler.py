@@ -75,7 +75,7 @@ class Command(BaseCommand):
                 name=job.name,
                 **({"next_run_time": now} if job.inline else {}),
             )
-        if options["verbosity"] > 0:
+        if options["verbosity"] > 1:
             self.stdout.write(
                 f"Scheduler: {len(PERIODIC_JOBS)} periodic jobs (manage.py run_scheduler --list)."
             )
