@@ -17,22 +17,22 @@ logger = logging.getLogger("ops.scheduler")
 
 def dispatch(job: PeriodicJob) -> str:
     """Run an inline job here, or queue the job for the worker (once: a pending run is not doubled)."""
-    close_old_connections()
-    try:
-        if job.inline:
-            return f"{job.name}: {job.run()}"
-        queued = enqueue_once(run_periodic_job, job.name)
-        return f"{job.name}: {'queued' if queued else 'already queued'}"
-    finally:
-        close_old_connections()
+    if job.inline:
+        return f"{job.name}: {job.run()}"
+    queued = enqueue_once(run_periodic_job, job.name)
+    return f"{job.name}: {'queued' if queued else 'already queued'}"
 
 
 def fire(job: PeriodicJob) -> None:
+    # A long-lived process: drop connections the database closed meanwhile, as a request would.
+    close_old_connections()
     # One failing job (the database restarting, say) must not stop the clock for the others.
     try:
         logger.debug("scheduler: %s", dispatch(job))
     except Exception:
         logger.exception("scheduler: job %s failed; it runs again at its next time", job.name)
+    finally:
+        close_old_connections()
 
 
 class Command(BaseCommand):
