@@ -141,7 +141,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {"TITLE": "Approved content API", "VERSION": "1"}
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
-# Background work: django-tasks with the database backend; `manage.py db_worker` runs it.
+# Background work: django-tasks with the database backend; `manage.py run_worker` runs it.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # A task RUNNING longer than this lost its worker (SIGKILL, OOM, deploy) and is queued again by the
 # scheduler (`manage.py run_scheduler`, jobs in ops/schedule.py); after TASKS_MAX_ATTEMPTS lost
