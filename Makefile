@@ -38,12 +38,21 @@ ifeq ($(START_LOCAL_ENGINE),yes)
 	$(BIN)/python -m tools.elasticsearch start
 endif
 
-# Sets everything up, then serves the product with the background worker beside it.
-run: demo search-engine
-	$(BIN)/python manage.py search_reindex
-	@echo "Admin: http://$(HOST):$(PORT)/admin/  (logins printed above by seed_demo)"
-	$(BIN)/python manage.py db_worker & trap "kill $$! 2>/dev/null" EXIT; \
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+ifeq ($(START_LOCAL_ENGINE),yes)
+ENGINE_NOTE := The local Elasticsearch node ($(ELASTICSEARCH_URL)) keeps running for the next make run \
+	or make test; stop it with: $(BIN)/python -m tools.elasticsearch stop
+else
+ENGINE_NOTE := Elasticsearch at $(ELASTICSEARCH_URL) was not started by make run and is left as it is.
+endif
+
+# Sets everything up, then serves the product with the background worker and the scheduler beside it
+# (bin/serve). seed_demo's login table is held back and printed last, so the index build and the
+# worker cannot scroll it away.
+run: migrate search-engine
+	@echo "Loading the demo brand (about a minute on the first run)..."
+	@logins="$$($(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT))" && \
+	$(BIN)/python manage.py search_reindex && \
+	LOGINS="$$logins" ENGINE_NOTE="$(ENGINE_NOTE)" PYTHON=$(BIN)/python bin/serve $(HOST):$(PORT)
 
 check: setup
 	$(BIN)/ruff check .

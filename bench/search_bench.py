@@ -237,11 +237,47 @@ def bench_latency(samples: int) -> dict:
     return {"visible_p99": pct(visible, 99), "gone_p99": pct(gone, 99), "index_gone_p99": pct(index_gone, 99)}
 
 
+def bench_latency_through_worker(samples: int, interval: float) -> dict:
+    """The same samples with the database task queue and a real `run_worker`, as under make run."""
+    import subprocess
+
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.dev",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+    root = Path(__file__).resolve().parents[1]
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_worker", "--no-startup-delay", "--interval", str(interval)]
+        + ["--summary-every", "3600"],
+        cwd=root,
+        env=env,
+    )
+    try:
+        with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+            bench_latency(2)  # warm-up: the worker's start (Django set-up) is not approval latency
+            return bench_latency(samples)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--modules", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--latency-samples", type=int, default=50)
+    parser.add_argument(
+        "--worker-interval",
+        type=float,
+        default=None,
+        help="Also measure latency through the database queue and a real run_worker polling this often (s).",
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     load_synthetic(args.modules)
@@ -263,6 +299,14 @@ def main() -> None:
         f"withdrawal -> gone from API p99 {lat['gone_p99']:.0f} ms, "
         f"from the index p99 {lat['index_gone_p99']:.0f} ms"
     )
+    if args.worker_interval is not None:
+        lat = bench_latency_through_worker(args.latency_samples, args.worker_interval)
+        print(
+            f"latency through run_worker --interval {args.worker_interval:g} "
+            f"({args.latency_samples} samples): "
+            f"approval -> searchable p99 {lat['visible_p99']:.0f} ms; withdrawal -> gone from API p99 "
+            f"{lat['gone_p99']:.0f} ms, from the index p99 {lat['index_gone_p99']:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

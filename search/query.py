@@ -1,5 +1,6 @@
 """Compile a validated search request into an Elasticsearch request body (pure: no server, no ORM)."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -72,6 +73,17 @@ def read_time_filters(access: SearchAccess, now: datetime) -> list[dict]:
     return filters
 
 
+def ending_exclusions(ending_approval_ids: Collection[int]) -> list[dict]:
+    """Approvals withdrawn or expired whose deletion has not reached the index yet: counted nowhere.
+
+    Without this a lagging index keeps them in ``total`` and the facet counts while the read-time
+    check drops them from the page, so the numbers and the results disagree.
+    """
+    if not ending_approval_ids:
+        return []
+    return [{"terms": {"approval_id": sorted(ending_approval_ids)}}]
+
+
 def text_query(q: str) -> dict:
     if not q:
         return {"match_all": {}}
@@ -94,12 +106,17 @@ def text_query(q: str) -> dict:
     }
 
 
-def compile_search(request: SearchRequest, access: SearchAccess, now: datetime) -> dict:
+def compile_search(
+    request: SearchRequest, access: SearchAccess, now: datetime, *, ending: Collection[int] = ()
+) -> dict:
+    """`ending`: ids of approvals whose withdrawal or expiry is still on its way to the index."""
     filters = read_time_filters(access, now)
     for name, values in request.filters.items():
         if values:
             filters.append({"terms": {FILTER_FIELDS[name]: list(values)}})
     query: dict = {"must": [text_query(request.q)], "filter": filters}
+    if exclusions := ending_exclusions(ending):
+        query["must_not"] = exclusions
     if request.specialties:
         query["should"] = [{"terms": {"specialties": list(request.specialties), "boost": SPECIALTY_BOOST}}]
     return {
@@ -114,14 +131,17 @@ def compile_search(request: SearchRequest, access: SearchAccess, now: datetime) 
     }
 
 
-def compile_suggest(q: str, access: SearchAccess, now: datetime, size: int = 10) -> dict:
+def compile_suggest(
+    q: str, access: SearchAccess, now: datetime, size: int = 10, *, ending: Collection[int] = ()
+) -> dict:
+    query: dict = {
+        "must": [{"match": {"title.suggest": {"query": q, "operator": "and"}}}],
+        "filter": read_time_filters(access, now),
+    }
+    if exclusions := ending_exclusions(ending):
+        query["must_not"] = exclusions
     return {
-        "query": {
-            "bool": {
-                "must": [{"match": {"title.suggest": {"query": q, "operator": "and"}}}],
-                "filter": read_time_filters(access, now),
-            }
-        },
+        "query": {"bool": query},
         "size": size * 2,
         "_source": ["approval_id", "title", "type", "job_code"],
     }

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from elasticsearch import ApiError, TransportError
 
-from review.models import ApprovalRecord
+from review.models import ApprovalRecord, OutboxEvent
 from search.access import SearchAccess
 from search.conf import alias_name, client
 from search.errors import SearchAccessDenied, SearchUnavailable
@@ -91,6 +91,14 @@ def _current_approval_ids(ids: list[int], now: datetime) -> set[int]:
     return set(current.values_list("pk", flat=True))
 
 
+def _endings_in_flight() -> set[int]:
+    """Approvals whose withdrawal or expiry the index has not received yet (a short list: the outbox lag)."""
+    undelivered = OutboxEvent.objects.undelivered().filter(
+        kind__in=[OutboxEvent.WITHDRAWN, OutboxEvent.EXPIRED]
+    )
+    return set(undelivered.order_by().values_list("approval_id", flat=True))
+
+
 def _snippet(hit: dict) -> str:
     highlight = hit.get("highlight", {})
     for name in ("claim_text", "body"):
@@ -132,7 +140,7 @@ def approved_content_search(*, request: SearchRequest, access: SearchAccess, now
     for code in request.filters.get("channel", ()):
         if not access.permits_channel(code):
             raise SearchAccessDenied(f"Channel {code} is outside your permitted channels.")
-    response = _execute(compile_search(request, access, now))
+    response = _execute(compile_search(request, access, now, ending=_endings_in_flight()))
     hits = response["hits"]["hits"]
     current = _current_approval_ids([h["_source"]["approval_id"] for h in hits], now)
     results = [_hit(h) for h in hits if h["_source"]["approval_id"] in current]
@@ -155,7 +163,7 @@ def approved_content_search(*, request: SearchRequest, access: SearchAccess, now
 def approved_content_suggest(*, q: str, access: SearchAccess, now=None, size: int = 10) -> list[dict]:
     """Type-ahead: distinct titles of live approved content in scope that start with the typed words."""
     now = now or timezone.now()
-    hits = _execute(compile_suggest(q, access, now, size=size))["hits"]["hits"]
+    hits = _execute(compile_suggest(q, access, now, size=size, ending=_endings_in_flight()))["hits"]["hits"]
     current = _current_approval_ids([h["_source"]["approval_id"] for h in hits], now)
     suggestions, seen = [], set()
     for hit in hits:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "ops",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -168,8 +169,17 @@ SPECTACULAR_SETTINGS = {
 }
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
-# Background work: django-tasks with the database backend; `manage.py db_worker` runs it.
+# Background work: django-tasks with the database backend; `manage.py run_worker` runs it.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A task RUNNING longer than this lost its worker (SIGKILL, OOM, deploy) and is queued again by the
+# scheduler (`manage.py run_scheduler`, jobs in ops/schedule.py); after TASKS_MAX_ATTEMPTS lost
+# workers it is marked failed instead. Every task must be idempotent and finish well within it.
+TASKS_LEASE_SECONDS = int(os.environ.get("TASKS_LEASE_SECONDS", "900"))
+TASKS_MAX_ATTEMPTS = int(os.environ.get("TASKS_MAX_ATTEMPTS", "3"))
+TASKS_KEEP_RESULTS_DAYS = int(os.environ.get("TASKS_KEEP_RESULTS_DAYS", "14"))
+# `manage.py outbox_status` and /healthz/outbox report unhealthy past this age of the oldest
+# undelivered outbox event (search index and channels lag behind approvals).
+OUTBOX_MAX_AGE_SECONDS = int(os.environ.get("OUTBOX_MAX_AGE_SECONDS", "300"))
 
 WAGTAIL_SITE_NAME = "Modular content & MLR review"
 # No avatars from gravatar.com: the product runs on closed networks, where they show as broken images.
@@ -205,6 +215,8 @@ LOGGING = {
     "loggers": {
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # APScheduler logs every job run at INFO; the scheduler logs failures itself.
+        "apscheduler": {"level": "WARNING"},
         # The Elasticsearch client logs every request at INFO.
         "elastic_transport": {"level": "WARNING"},
         # WeasyPrint logs every layout step of every PDF page at INFO.

@@ -70,6 +70,25 @@ def test_index_lag_never_shows_withdrawn_content(search_index, rep_client, produ
     assert plain_titles(rep_client, q="support") == []
 
 
+def test_index_lag_keeps_totals_and_facets_in_step_with_results(search_index, rep_client, product, market):
+    """A withdrawal or expiry not yet delivered to the index counts nowhere: results, total, facets agree."""
+    kept = factories.text_block(product=product, market=market, title="Support line")
+    withdrawn = factories.text_block(product=product, market=market, title="Support visit")
+    expired = factories.text_block(product=product, market=market, title="Support pack")
+    sync(search_index)
+    withdraw(withdrawn)
+    ApprovalRecord.objects.for_object(expired).update(expires_at=timezone.now())
+    approvals_expire()
+    # Neither ending is drained: the index still holds all three documents.
+    page = search(rep_client, q="support")
+    assert [r["title"] for r in page["results"]] == ["<mark>Support</mark> line"]
+    assert page["total"] == 1
+    assert {b["value"]: b["count"] for b in page["facets"]["type"]} == {"textblock": 1}
+    assert kept.pk
+    sync(search_index)
+    assert search(rep_client, q="support")["total"] == 1
+
+
 def test_expired_by_date_is_filtered_before_expiry_runs(search_index, rep_client, product, market):
     block = factories.text_block(product=product, market=market, title="Savings card")
     sync(search_index)

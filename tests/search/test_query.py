@@ -58,3 +58,12 @@ def test_suggest_uses_the_same_read_time_filters():
     assert body["query"]["bool"]["must"] == [
         {"match": {"title.suggest": {"query": "ren", "operator": "and"}}}
     ]
+
+
+def test_endings_in_flight_are_excluded_from_hits_totals_and_facets():
+    body = compile_search(SearchRequest(q="dose"), REP, NOW, ending={42, 7})
+    # must_not applies before hits are counted and aggregated, so total and facets agree with results.
+    assert body["query"]["bool"]["must_not"] == [{"terms": {"approval_id": [7, 42]}}]
+    assert "must_not" not in compile_search(SearchRequest(q="dose"), REP, NOW)["query"]["bool"]
+    suggest = compile_suggest("ren", REP, NOW, ending=[3])
+    assert suggest["query"]["bool"]["must_not"] == [{"terms": {"approval_id": [3]}}]

@@ -8,7 +8,7 @@ class Command(BaseCommand):
     help = (
         "Expire every approval whose expiry date has passed (withdrawing the assemblies that pin it, "
         "with an impact report), then email owners whose approvals expire within the warning period. "
-        "Run it daily, e.g. from cron."
+        "The scheduler (manage.py run_scheduler) does this every 10 minutes; run it to do it now."
     )
 
     def add_arguments(self, parser):
