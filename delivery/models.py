@@ -6,7 +6,6 @@ import secrets
 
 from django.db import models
 from django.db.models import Q
-from django.db.models.expressions import Func
 from django.utils import timezone
 
 from review.models import ApprovalRecord
@@ -132,18 +131,8 @@ class PublishedItem(models.Model):
         return f"{self.item_id} (approval {self.approval_id})"
 
 
-class CurrentTransactionId(Func):
-    """The inserting transaction's id on PostgreSQL (0 elsewhere: SQLite serialises writers)."""
-
-    template = "0"
-    output_field = models.BigIntegerField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return "pg_current_xact_id()::text::bigint", []
-
-
 class FeedEvent(models.Model):
-    """One change a channel must follow, in commit order (see delivery/feed.py)."""
+    """One change a channel must follow; `position` gives commit order once sequenced (delivery/feed.py)."""
 
     PUBLISHED = "published"
     SUPERSEDED = "superseded"
@@ -162,10 +151,12 @@ class FeedEvent(models.Model):
     revision_id = models.BigIntegerField()
     job_code = models.CharField(max_length=80)
     occurred_at = models.DateTimeField(default=timezone.now)
-    txid = models.BigIntegerField(db_default=CurrentTransactionId(), editable=False)
+    position = models.BigIntegerField(null=True, unique=True, editable=False)
 
     class Meta:
-        indexes = [models.Index(fields=["txid", "id"], name="delivery_feed_position")]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(position__isnull=True), name="delivery_feed_unsequenced")
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.item_id} r{self.revision_id}"

@@ -60,7 +60,8 @@ def fan_out() -> int:
     created = 0
     with transaction.atomic():
         cursor, _ = WebhookCursor.objects.select_for_update().get_or_create(pk=1)
-        position = json.loads(cursor.position) if cursor.position else None
+        position = int(cursor.position or 0)
+        feed.sequence_pending()
         subscriptions = list(
             WebhookSubscription.objects.filter(active=True, client__active=True).select_related("client")
         )
@@ -84,10 +85,10 @@ def fan_out() -> int:
                     )
                     created += made
             if events:
-                position = feed.position_of(events[-1])
+                position = events[-1].position
             if not more:
                 break
-        cursor.position = json.dumps(position) if position else ""
+        cursor.position = str(position)
         cursor.save(update_fields=["position"])
     return created
 
