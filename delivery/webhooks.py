@@ -70,7 +70,7 @@ def fan_out() -> int:
             events, more = feed.events_after(position, limit=FAN_OUT_BATCH)
             for event in events:
                 for subscription in subscriptions:
-                    if event.kind not in subscription.events:
+                    if event.kind not in subscription.events or event.occurred_at < subscription.created_at:
                         continue
                     if (
                         not PublishedItem.objects.in_scope(scopes[subscription.pk])
