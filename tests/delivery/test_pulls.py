@@ -1,4 +1,4 @@
-"""Compliance pull log: every content response recorded in batches (never per request), and the admin report."""
+"""Compliance pull log: content responses recorded in batches (never per request), and the admin report."""
 
 from delivery import pulls
 from delivery.models import Pull
