@@ -5,6 +5,7 @@ Everything is read from exactly the approved revision (``revision.as_object()``)
 
 import json
 
+from django.core.cache import cache
 from django.urls import reverse
 
 from delivery.models import PublishedItem
@@ -159,4 +160,20 @@ def item_payload(request, item: PublishedItem, *, detail: bool = False) -> dict:
     if detail:
         # The exact document the approval's content hash was computed over (bytes: `links.canonical`).
         payload["canonical_content"] = json.loads(canonical_bytes(approval.revision))
+    return payload
+
+
+def cached_item_payload(request, approval_id: int, *, detail: bool) -> dict:
+    """An approved revision's payload never changes, so it is built once per approval and host.
+
+    Only the build is cached: whether the caller may have the item is checked on every request.
+    """
+    key = f"delivery:item:{approval_id}:{int(detail)}:{request.get_host()}:{request.scheme}"
+    payload = cache.get(key)
+    if payload is None:
+        item = PublishedItem.objects.select_related("approval__revision", "approval__content_type").get(
+            pk=approval_id
+        )
+        payload = item_payload(request, item, detail=detail)
+        cache.set(key, payload, timeout=3600)
     return payload

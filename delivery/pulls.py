@@ -20,7 +20,7 @@ _buffer: list[dict] = []
 _oldest: float | None = None
 
 
-def pull_record(*, token, approval, item_id: str, render: str = "") -> None:
+def pull_record(*, token, approval_id: int, revision_id: int, item_id: str, render: str = "") -> None:
     global _oldest
     with _lock:
         if _oldest is None:
@@ -29,8 +29,8 @@ def pull_record(*, token, approval, item_id: str, render: str = "") -> None:
             {
                 "client_id": token.client_id,
                 "token_id": token.pk,
-                "approval_id": approval.pk,
-                "revision_id": approval.revision_id,
+                "approval_id": approval_id,
+                "revision_id": revision_id,
                 "item_id": item_id,
                 "render": render,
                 "pulled_at": timezone.now(),

@@ -75,6 +75,22 @@ def content_page(
     return ContentPage(items=items, next_cursor=next_cursor)
 
 
+def content_item_approval_id(*, scope: DeliveryScope, item_id: str, now=None) -> int:
+    """The approval id of the item in force and in scope (one indexed query), else ContentNotFound."""
+    if not ITEM_ID.match(item_id or ""):
+        raise ContentNotFound()
+    found = (
+        PublishedItem.objects.in_force(now or timezone.now())
+        .in_scope(scope)
+        .filter(item_id=item_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is None:
+        raise ContentNotFound()
+    return found
+
+
 def content_item(*, scope: DeliveryScope, item_id: str, now=None) -> PublishedItem:
     """The item's approval in force, if the caller may have it; anything else is the same 404."""
     if not ITEM_ID.match(item_id or ""):

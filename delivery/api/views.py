@@ -29,7 +29,7 @@ from delivery.errors import (
     RenderNotOffered,
     ScopeDenied,
 )
-from delivery.payloads import item_payload
+from delivery.payloads import cached_item_payload
 from delivery.renders import ALL_FORMATS, approved_render
 from delivery.throttling import ChannelTokenRateThrottle
 from review.hashing import canonical_bytes
@@ -107,11 +107,15 @@ class ContentListView(DeliveryAPIView):
             cursor=data.get("cursor"),
             limit=data["page_size"],
         )
-        for item in page.items:
-            pulls.pull_record(token=request.user.token, approval=item.approval, item_id=item.item_id)
-        return Response(
-            {"results": [item_payload(request, item) for item in page.items], "next_cursor": page.next_cursor}
-        )
+        results = [cached_item_payload(request, item.pk, detail=False) for item in page.items]
+        for item in results:
+            pulls.pull_record(
+                token=request.user.token,
+                approval_id=item["approval_id"],
+                revision_id=item["revision_id"],
+                item_id=item["id"],
+            )
+        return Response({"results": results, "next_cursor": page.next_cursor})
 
 
 class ContentDetailView(DeliveryAPIView):
@@ -124,9 +128,15 @@ class ContentDetailView(DeliveryAPIView):
     )
     def get(self, request, item_id: str):
         self.params(NoParamsSerializer)
-        item = selectors.content_item(scope=self.scope, item_id=item_id)
-        pulls.pull_record(token=request.user.token, approval=item.approval, item_id=item.item_id)
-        return Response(item_payload(request, item, detail=True))
+        approval_id = selectors.content_item_approval_id(scope=self.scope, item_id=item_id)
+        payload = cached_item_payload(request, approval_id, detail=True)
+        pulls.pull_record(
+            token=request.user.token,
+            approval_id=approval_id,
+            revision_id=payload["revision_id"],
+            item_id=item_id,
+        )
+        return Response(payload)
 
 
 class ContentCanonicalView(DeliveryAPIView):
@@ -178,7 +188,11 @@ class ContentRenderView(DeliveryAPIView):
             response = HttpResponse(status=304)
         else:
             pulls.pull_record(
-                token=request.user.token, approval=item.approval, item_id=item.item_id, render=fmt
+                token=request.user.token,
+                approval_id=item.approval_id,
+                revision_id=item.approval.revision_id,
+                item_id=item.item_id,
+                render=fmt,
             )
             response = HttpResponse(render.body, content_type=render.content_type)
             response["Content-Disposition"] = f'attachment; filename="{render.filename}"'

@@ -15,6 +15,7 @@ def delivery_settings(settings, tmp_path):
     from django.core.cache import caches
 
     caches["throttle"].clear()
+    caches["default"].clear()  # built item payloads are cached per approval id
     yield settings
     pulls._take()
 
