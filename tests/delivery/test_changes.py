@@ -89,7 +89,7 @@ def test_bad_feed_parameters_are_400_naming_them(api, params, field):
     assert field in response.json()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_event_committing_late_is_never_skipped(client, taxonomy, product, market):
     """Two concurrent transactions: the one that wrote first (lower pk) commits last.
 

@@ -99,7 +99,7 @@ def test_non_superusers_cannot_manage_tokens(client, us_client):
     assert "data-new-token" not in response.content.decode()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_migration_moves_clients_from_search_without_losing_scope_or_token(taxonomy, market):
     executor = MigrationExecutor(connection)
     executor.migrate([("search", "0001_initial"), ("delivery", None)])
