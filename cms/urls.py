@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 
 urlpatterns = [
     path("api/v1/", include("search.api.urls")),
+    path("api/v1/", include("delivery.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", include(wagtailadmin_urls)),
     path("", include(wagtail_urls)),
