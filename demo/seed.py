@@ -310,12 +310,12 @@ def seed_assemblies(taxonomy: dict, made: dict, author, review: DemoReview) -> N
         invitation.placements = pinned(InvitationPlacement, [made["isi"]["US-en"]])
         return invitation
 
-    # Built from approved modules, the email passes the light Assembly review and gets a job code;
-    # the e-detail waits for it; the invitation is still a draft.
+    # Built from approved modules, all three pass the light Assembly review and get job codes, so a
+    # channel can pull every render (e-detail CLM package and PDF, email, invitation calendar file).
     make = partial(ensure, author=author, review=review, scope=scope)
-    make(EDetail, "Cardiozen core e-detail (US)", build_edetail, state=IN_REVIEW)
+    make(EDetail, "Cardiozen core e-detail (US)", build_edetail, state=APPROVED)
     make(Email, "HEART-RX launch email (US)", build_email, state=APPROVED)
-    make(Invitation, "Chicago speaker programme", build_invitation, state=DRAFT)
+    make(Invitation, "Chicago speaker programme", build_invitation, state=APPROVED)
 
 
 @transaction.atomic

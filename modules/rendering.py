@@ -167,14 +167,17 @@ def render_invitation(
     return css_inline.inline(render_to_string("modules/invitation.html", context))
 
 
-def invitation_ics(invitation: Invitation, *, job_code: str | None = None) -> bytes:
-    """An iCalendar file for the event, with the compliance text in its description."""
+def invitation_ics(invitation: Invitation, *, job_code: str | None = None, stamp=None) -> bytes:
+    """An iCalendar file for the event, with the compliance text in its description.
+
+    `stamp` fixes DTSTAMP (delivery passes the approval time, so the file is byte-identical on every call).
+    """
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Modular content MLR//Invitation//EN")
     calendar.add("version", "2.0")
     event = icalendar.Event()
     event.add("uid", f"invitation-{invitation.pk}@modular-content")
-    event.add("dtstamp", timezone.now())
+    event.add("dtstamp", stamp or timezone.now())
     event.add("summary", invitation.event_title)
     event.add("dtstart", invitation.starts_at)
     event.add("dtend", invitation.ends_at)

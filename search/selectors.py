@@ -12,7 +12,7 @@ from review.models import ApprovalRecord, OutboxEvent
 from search.access import SearchAccess
 from search.conf import alias_name, client
 from search.errors import SearchAccessDenied, SearchUnavailable
-from search.models import ChannelClient, RepScope
+from search.models import RepScope
 from search.query import SearchRequest, compile_search, compile_suggest
 
 SNIPPET_CHARS = 160
@@ -31,14 +31,6 @@ def access_for_user(user) -> SearchAccess:
         markets=frozenset(m.code for m in scope.markets.all()),
         channels=frozenset(c.code for c in scope.channels.all()),
         caller=user.get_username(),
-    )
-
-
-def access_for_channel_client(channel_client: ChannelClient) -> SearchAccess:
-    return SearchAccess(
-        markets=frozenset(channel_client.markets.values_list("code", flat=True)),
-        channels=frozenset(channel_client.channels.values_list("code", flat=True)),
-        caller=f"channel:{channel_client.name}",
     )
 
 

@@ -1,10 +1,10 @@
-"""Writes of the search app: channel API clients and rep scopes."""
+"""Writes of the search app: rep scopes (channel clients are written by the delivery app)."""
 
 from django.db import transaction
 
 from modules.models import Channel, Market
 from search.errors import InvalidSearchRequest
-from search.models import ChannelClient, RepScope, token_digest
+from search.models import RepScope
 
 
 def _taxonomy(model, codes: list[str], name: str):
@@ -13,22 +13,6 @@ def _taxonomy(model, codes: list[str], name: str):
     if unknown:
         raise InvalidSearchRequest({name: f"Unknown {name} {', '.join(unknown)}."})
     return rows
-
-
-@transaction.atomic
-def channel_client_create(
-    *, name: str, market_codes: list[str], channel_codes: list[str]
-) -> tuple[ChannelClient, str]:
-    """A channel client and its token; the token is shown once, only its SHA-256 is stored."""
-    markets = _taxonomy(Market, market_codes, "market")
-    channels = _taxonomy(Channel, channel_codes, "channel")
-    raw = ChannelClient.new_token()
-    channel_client = ChannelClient(name=name, token_digest=token_digest(raw))
-    channel_client.full_clean()
-    channel_client.save()
-    channel_client.markets.set(markets)
-    channel_client.channels.set(channels)
-    return channel_client, raw
 
 
 @transaction.atomic

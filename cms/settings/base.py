@@ -33,8 +33,9 @@ INSTALLED_APPS = [
     "modules",
     "review",
     "search",
-    "demo",
+    "delivery",
     "reps",
+    "demo",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
@@ -150,10 +151,10 @@ ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "")
 SEARCH_TIMEOUT = float(os.environ.get("SEARCH_TIMEOUT", "5"))
 
-# Rep/channel API: channels send `Authorization: Token …`, reps use their session.
+# Rep/channel API: channels send `Authorization: Bearer …` (or `Token …`), reps use their session.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "search.api.authentication.ChannelTokenAuthentication",
+        "delivery.authentication.ChannelTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -161,11 +162,32 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per rep or channel, per process (DRF counts in the default cache); over it: 429 with Retry-After.
     "DEFAULT_THROTTLE_RATES": {"search": os.environ.get("SEARCH_API_RATE", "600/minute")},
+    # Per channel token (sessions are not throttled); see delivery/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": ["delivery.throttling.ChannelTokenRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Approved content API",
     "VERSION": "1",
     "PREPROCESSING_HOOKS": ["search.api.schema.public_endpoints_only"],
+}
+# Channel delivery (delivery/): token rotation grace, render cache, rate limit, webhooks, pull log.
+DELIVERY_TOKEN_ROTATION_GRACE_HOURS = int(os.environ.get("DELIVERY_TOKEN_ROTATION_GRACE_HOURS", "24"))
+DELIVERY_RENDER_CACHE_DIR = Path(os.environ.get("DELIVERY_RENDER_CACHE_DIR", VAR_DIR / "renders"))
+DELIVERY_RATE_LIMIT = os.environ.get("DELIVERY_RATE_LIMIT", "600/min")
+DELIVERY_WEBHOOK_ALLOW_HTTP = env_bool("DELIVERY_WEBHOOK_ALLOW_HTTP", False)
+DELIVERY_WEBHOOK_TIMEOUT = float(os.environ.get("DELIVERY_WEBHOOK_TIMEOUT", "5"))
+DELIVERY_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_WEBHOOK_MAX_ATTEMPTS", "12"))
+DELIVERY_PULL_LOG_BATCH = int(os.environ.get("DELIVERY_PULL_LOG_BATCH", "200"))
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")  # CLM thumbnails (Playwright)
+DELIVERY_PULL_LOG_SECONDS = float(os.environ.get("DELIVERY_PULL_LOG_SECONDS", "5"))
+# The per-token rate limit counts in this cache; point it at a shared cache (memcached, Redis) when
+# more than one process serves the API, otherwise each process counts on its own.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": os.environ.get("THROTTLE_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": os.environ.get("THROTTLE_CACHE_LOCATION", "delivery-throttle"),
+    },
 }
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 

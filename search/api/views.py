@@ -8,7 +8,6 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from search import selectors
-from search.api.authentication import ChannelUser
 from search.api.schema import ERROR_RESPONSES
 from search.api.serializers import SearchPageSerializer, SearchParamsSerializer, SuggestParamsSerializer
 from search.errors import SearchAccessDenied, SearchNotConfigured, SearchUnavailable
@@ -20,8 +19,10 @@ class ServiceUnavailable(exceptions.APIException):
 
 
 def caller_access(request):
-    if isinstance(request.user, ChannelUser):
-        return selectors.access_for_channel_client(request.user.channel_client)
+    # A channel's principal (delivery's ChannelUser) carries its own scope; search need not know the app.
+    search_access = getattr(request.user, "search_access", None)
+    if callable(search_access):
+        return search_access()
     return selectors.access_for_user(request.user)
 
 
@@ -35,10 +36,9 @@ class CallerRateThrottle(throttling.SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     def get_cache_key(self, request, view):
-        if isinstance(request.user, ChannelUser):
-            ident = f"channel-{request.user.channel_client.pk}"
-        else:
-            ident = f"user-{request.user.pk}"
+        # A channel's principal (delivery's ChannelUser) names its client; search need not know the app.
+        client = getattr(request.user, "channel_client", None)
+        ident = f"channel-{client.pk}" if client is not None else f"user-{request.user.pk}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 

@@ -5,11 +5,11 @@ import re
 import pytest
 from django.utils import timezone
 
+from delivery.services import channel_client_create
 from modules.models import Specialty
 from review import roles
 from review.models import ApprovalRecord
 from review.services import approvals_expire, content_withdraw
-from search.services import channel_client_create
 from tests import factories
 from tests.search.conftest import eventually, search, sync
 

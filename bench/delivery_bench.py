@@ -1,0 +1,215 @@
+"""Delivery benchmark: asset detail JSON under gunicorn at 32 concurrent clients (wrk) beside a bare
+Django view returning the same stored JSON; change-feed throughput over 100k events; CLM render cache
+hit vs miss for a 20-slide e-detail. See bench/RESULTS.md for the command and the last figures.
+
+Runs against DATABASE_URL (seeded with `manage.py seed_demo`); it adds a bench client, 100k feed
+events on one item (deleted at the end) and a 20-slide e-detail approved through the real workflow.
+"""
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_bench")
+os.environ.setdefault("DELIVERY_RATE_LIMIT", "1000000000/min")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from delivery import feed  # noqa: E402
+from delivery.models import FeedEvent, PublishedItem, RenderManifestEntry  # noqa: E402
+from delivery.renders import _cache_path, approved_render  # noqa: E402
+from delivery.services import channel_client_create  # noqa: E402
+from modules.models import EDetail, Email, Module, Slide, SlidePlacement  # noqa: E402
+from review.models import ApprovalRecord  # noqa: E402
+
+RESULT = re.compile(r"RESULT (.*)")
+
+
+def bench_client() -> str:
+    _client, token = channel_client_create(
+        name=f"bench {time.strftime('%Y-%m-%d %H:%M:%S')}",
+        market_codes=["US-en", "GB-en"],
+        channel_codes=["email", "edetail", "invitation", "web"],
+    )
+    return token
+
+
+def wrk(url: str, token: str, *, seconds: int, connections: int) -> dict:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t4",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            str(ROOT / "bench" / "p95.lua"),
+            "-H",
+            f"Authorization: Bearer {token}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(pair.split("=") for pair in RESULT.search(out).group(1).split())
+
+
+def detail_json(args, token: str) -> None:
+    email = Email.objects.filter(live=True).first()
+    item_id = f"email-{email.pk}"
+    body = Client().get(f"/api/v1/content/{item_id}", HTTP_AUTHORIZATION=f"Bearer {token}").content
+    (settings.VAR_DIR / "bench").mkdir(parents=True, exist_ok=True)
+    (settings.VAR_DIR / "bench" / "detail.json").write_bytes(body)
+    port = args.port
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "bench.wsgi_bench:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                subprocess.run(["curl", "-sf", "-o", "/dev/null", f"{base}/bench/bare"], check=True)
+                break
+            except subprocess.CalledProcessError:
+                time.sleep(0.2)
+        for url in (f"{base}/api/v1/content/{item_id}", f"{base}/bench/bare"):  # warm-up
+            wrk(url, token, seconds=3, connections=32)
+        api = wrk(f"{base}/api/v1/content/{item_id}", token, seconds=args.seconds, connections=32)
+        bare = wrk(f"{base}/bench/bare", token, seconds=args.seconds, connections=32)
+    finally:
+        server.terminate()
+        server.wait()
+    setup = f"{args.workers} gunicorn workers × 4 threads, {args.seconds}s"
+    print(f"detail JSON ({len(body)} bytes), 32 connections, {setup}:")
+    for name, result in (("API /content/{id}", api), ("bare Django view", bare)):
+        print(
+            f"  {name:20} rps {float(result['rps']):8.1f}  p50 {float(result['p50_ms']):6.2f} ms  "
+            f"p95 {float(result['p95_ms']):6.2f} ms  p99 {float(result['p99_ms']):6.2f} ms  "
+            f"errors {result['errors']}"
+        )
+    print(f"  p95 ratio API/bare: {float(api['p95_ms']) / float(bare['p95_ms']):.2f}")
+
+
+def feed_throughput(args, token: str) -> None:
+    item = PublishedItem.objects.order_by("pk").first()
+    FeedEvent.objects.filter(job_code="BENCH").delete()
+    started = time.perf_counter()
+    FeedEvent.objects.bulk_create(
+        (FeedEvent(kind="published", item=item, revision_id=n, job_code="BENCH") for n in range(args.events)),
+        batch_size=5000,
+    )
+    inserted = time.perf_counter() - started
+    started = time.perf_counter()
+    feed.sequence_pending()
+    sequenced = time.perf_counter() - started
+    client, cursor, read = Client(), None, 0
+    started = time.perf_counter()
+    while True:
+        params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/changes", params, HTTP_AUTHORIZATION=f"Bearer {token}").json()
+        read += len(page["events"])
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    elapsed = time.perf_counter() - started
+    FeedEvent.objects.filter(job_code="BENCH").delete()
+    print(
+        f"change feed: {args.events} events inserted in {inserted:.1f}s, sequenced in {sequenced:.1f}s; "
+        f"read {read} events through /api/v1/changes (limit 500) in {elapsed:.1f}s "
+        f"= {read / elapsed:,.0f} events/s"
+    )
+
+
+def twenty_slide_edetail() -> ApprovalRecord:
+    from tests import factories
+
+    existing = EDetail.objects.filter(title="Bench 20-slide e-detail", live=True).first()
+    if existing:
+        return ApprovalRecord.objects.current().for_object(existing).get()
+    template = EDetail.objects.filter(live=True).first()
+    modules = [p.module for p in template.placements.all()]
+    edetail = EDetail(title="Bench 20-slide e-detail", product=template.product, market=template.market)
+    edetail.slides = [Slide(title=f"Slide {n}", layout=Slide.TWO_COLUMNS) for n in range(1, 21)]
+    edetail.placements = [
+        SlidePlacement(module=m, pinned_revision=Module.objects.get(pk=m.pk).live_revision, slide_number=n)
+        for n in range(1, 21)
+        for m in modules[(n % len(modules)) : (n % len(modules)) + 2]
+    ]
+    edetail.save()
+    edetail.audiences.set(template.audiences.all())
+    edetail.save_revision()
+    factories.approve(edetail)
+    return ApprovalRecord.objects.current().for_object(edetail).get()
+
+
+def clm_cache(args) -> None:
+    approval = twenty_slide_edetail()
+    path = _cache_path(approval, "clm.zip")
+    misses, hits = [], []
+    for _ in range(args.clm_runs):
+        shutil.rmtree(path.parent, ignore_errors=True)
+        started = time.perf_counter()
+        miss = approved_render(approval, "clm.zip")
+        misses.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        hit = approved_render(approval, "clm.zip")
+        hits.append(time.perf_counter() - started)
+        assert hit.body == miss.body
+    entry = RenderManifestEntry.objects.get(approval=approval, format="clm.zip")
+    assert hashlib.sha256(hit.body).hexdigest() == entry.sha256
+    print(
+        f"20-slide CLM zip ({len(hit.body):,} bytes): miss (render incl. Chromium thumbnails) median "
+        f"{sorted(misses)[len(misses) // 2]:.2f}s, hit (disk cache + manifest check) median "
+        f"{sorted(hits)[len(hits) // 2] * 1000:.1f} ms over {args.clm_runs} runs"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--clm-runs", type=int, default=3)
+    parser.add_argument("--only", choices=["detail", "feed", "clm"])
+    args = parser.parse_args()
+    token = bench_client()
+    if args.only in (None, "detail"):
+        detail_json(args, token)
+    if args.only in (None, "feed"):
+        feed_throughput(args, token)
+    if args.only in (None, "clm"):
+        clm_cache(args)
+
+
+if __name__ == "__main__":
+    main()

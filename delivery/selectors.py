@@ -1,0 +1,101 @@
+"""Permission-aware reads: the approved items a channel may have, checked against the database now."""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from delivery.cursors import cursor_decode, cursor_encode
+from delivery.errors import ContentNotFound, InvalidDeliveryRequest, ScopeDenied
+from delivery.models import PublishedItem
+from delivery.scope import DeliveryScope
+
+ITEM_ID = re.compile(r"^[a-z]{1,40}-[0-9]{1,18}$")
+CURSOR_KIND = "content"
+FILTER_RELATIONS = {
+    "product": "products",
+    "market": "markets",
+    "channel": "channels",
+    "audience": "audiences",
+}
+
+
+@dataclass
+class ContentPage:
+    items: list[PublishedItem]
+    next_cursor: str | None
+
+
+def _items(now=None):
+    return (
+        PublishedItem.objects.in_force(now)
+        .select_related("approval__revision", "approval__content_type")
+        .prefetch_related("products", "markets", "channels", "audiences")
+    )
+
+
+def check_filters_in_scope(scope: DeliveryScope, filters: dict) -> None:
+    """A filter naming a market, channel or audience outside the caller's scope is refused, not emptied."""
+    if scope.markets is None:
+        return
+    allowed = {"market": scope.markets, "channel": scope.channels, "audience": scope.audiences or None}
+    for name, codes in allowed.items():
+        outside = sorted(set(filters.get(name, ())) - codes) if codes is not None else []
+        if outside:
+            raise ScopeDenied(name, f"{name.title()} {', '.join(outside)} is outside your scope.")
+
+
+def content_page(
+    *, scope: DeliveryScope, filters: dict, updated_since=None, cursor=None, limit: int = 20, now=None
+) -> ContentPage:
+    """Approved items in force and in scope, oldest approval first, resumable from an opaque cursor."""
+    check_filters_in_scope(scope, filters)
+    queryset = _items(now).in_scope(scope)
+    if filters.get("type"):
+        queryset = queryset.filter(type__in=filters["type"])
+    for name, relation in FILTER_RELATIONS.items():
+        if filters.get(name):
+            through = getattr(PublishedItem, relation).through
+            ids = through.objects.filter(**{f"{name}__code__in": filters[name]}).values("publisheditem_id")
+            queryset = queryset.filter(pk__in=ids)
+    if updated_since is not None:
+        queryset = queryset.filter(approved_at__gte=updated_since)
+    if cursor:
+        position = cursor_decode(CURSOR_KIND, cursor)
+        if len(position) != 2 or not isinstance(position[1], int) or not isinstance(position[0], str):
+            raise InvalidDeliveryRequest({"cursor": "Not a cursor from this API."})
+        approved_at, pk = position
+        queryset = queryset.filter(Q(approved_at__gt=approved_at) | Q(approved_at=approved_at, pk__gt=pk))
+    rows = list(queryset.order_by("approved_at", "pk")[: limit + 1])
+    items, more = rows[:limit], len(rows) > limit
+    next_cursor = (
+        cursor_encode(CURSOR_KIND, [items[-1].approved_at.isoformat(), items[-1].pk]) if more else None
+    )
+    return ContentPage(items=items, next_cursor=next_cursor)
+
+
+def content_item_approval_id(*, scope: DeliveryScope, item_id: str, now=None) -> int:
+    """The approval id of the item in force and in scope (one indexed query), else ContentNotFound."""
+    if not ITEM_ID.match(item_id or ""):
+        raise ContentNotFound()
+    found = (
+        PublishedItem.objects.in_force(now or timezone.now())
+        .in_scope(scope)
+        .filter(item_id=item_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is None:
+        raise ContentNotFound()
+    return found
+
+
+def content_item(*, scope: DeliveryScope, item_id: str, now=None) -> PublishedItem:
+    """The item's approval in force, if the caller may have it; anything else is the same 404."""
+    if not ITEM_ID.match(item_id or ""):
+        raise ContentNotFound()
+    item = _items(now or timezone.now()).in_scope(scope).filter(item_id=item_id).first()
+    if item is None:
+        raise ContentNotFound()
+    return item
