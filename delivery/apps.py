@@ -10,7 +10,7 @@ class DeliveryConfig(AppConfig):
         from django.core.signals import request_finished
         from django.db.models.signals import post_save
 
-        from delivery import receivers
+        from delivery import receivers, schema  # noqa: F401 - schema registers the token scheme
         from review.models import OutboxEvent
 
         post_save.connect(

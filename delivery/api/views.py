@@ -96,6 +96,7 @@ class ContentListView(DeliveryAPIView):
             403: OpenApiResponse(description="A filter is outside the client's scope."),
         },
         summary="Approved content in force and in scope",
+        operation_id="content_list",
     )
     def get(self, request):
         params = self.params(ContentParamsSerializer)

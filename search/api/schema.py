@@ -1,24 +1,10 @@
-"""The public OpenAPI schema: the channel token scheme, the shared error responses, public paths only."""
+"""The public OpenAPI schema: shared error responses and public paths only (token scheme: delivery)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 
 PUBLIC_PREFIX = "/api/"
-
-
-class ChannelTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "search.api.authentication.ChannelTokenAuthentication"
-    name = "channelToken"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Token <token>`, from `manage.py search_channel_client`.",
-        }
 
 
 def public_endpoints_only(endpoints, **kwargs):

@@ -5,7 +5,7 @@ import yaml
 from django.core.cache import cache
 from django.core.management import call_command
 
-from search.services import channel_client_create
+from delivery.services import channel_client_create
 
 pytestmark = pytest.mark.django_db
 
@@ -50,14 +50,13 @@ def test_published_schema_declares_the_token_the_errors_and_no_admin_api(tmp_pat
     call_command("spectacular", "--fail-on-warn", "--file", str(path))
 
     schema = yaml.safe_load(path.read_text())
-    assert sorted(schema["paths"]) == ["/api/v1/search", "/api/v1/search/suggest"]
-    assert schema["components"]["securitySchemes"]["channelToken"] == {
-        "type": "apiKey",
-        "in": "header",
-        "name": "Authorization",
-        "description": "`Token <token>`, from `manage.py search_channel_client`.",
-    }
-    for path_item in schema["paths"].values():
-        responses = path_item["get"]["responses"]
-        assert {"200", "400", "401", "403", "429", "503"} <= set(responses)
+    paths = schema["paths"]
+    assert {"/api/v1/search", "/api/v1/search/suggest", "/api/v1/content", "/api/v1/changes"} <= set(paths)
+    assert all(path.startswith("/api/v1/") for path in paths)  # no Wagtail admin API, no schema itself
+    scheme = schema["components"]["securitySchemes"]["channelToken"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    assert "Bearer <token>" in scheme["description"]
+    for name in ("/api/v1/search", "/api/v1/search/suggest"):
+        assert {"200", "400", "401", "403", "429", "503"} <= set(paths[name]["get"]["responses"])
+    for path_item in paths.values():
         assert {"channelToken": []} in path_item["get"]["security"]
