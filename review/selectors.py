@@ -29,6 +29,26 @@ def revision_is_approved(revision: Revision, now=None) -> bool:
     ).exists()
 
 
+def pinned_revision_ids(revision: Revision) -> list[int]:
+    """The module revisions an assembly revision pins (none for a module)."""
+    return [
+        p["pinned_revision"] for p in revision.content.get("placements") or [] if p.get("pinned_revision")
+    ]
+
+
+def ended_pin_approvals(revision: Revision, now=None) -> list[ApprovalRecord]:
+    """Approvals of module revisions this (assembly) revision pins that were withdrawn, expired or lapsed."""
+    pinned = pinned_revision_ids(revision)
+    if not pinned:
+        return []
+    in_force = {"status__in": [ApprovalRecord.APPROVED, ApprovalRecord.SUPERSEDED]}
+    return list(
+        ApprovalRecord.objects.filter(revision_id__in=pinned)
+        .exclude(expires_at__gt=now or timezone.now(), **in_force)
+        .order_by("pk")
+    )
+
+
 def approval_label(obj) -> str:
     """One line for listings: in review, or the latest approval's state and job code."""
     if obj.workflow_in_progress:

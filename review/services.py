@@ -225,6 +225,15 @@ def _check_approvable(*, task_state, discipline) -> None:
     if unverified:
         numbers = ", ".join(str(n + 1) for n in unverified)
         raise ApprovalBlocked(f"A medical reviewer must verify citation(s) {numbers} before approval.")
+    # Withdrawal and expiry cascade only to assembly approvals that exist, so an assembly in review
+    # must not be approved on a module whose approval ended meanwhile.
+    ended = selectors.ended_pin_approvals(revision)
+    if ended:
+        names = ", ".join(f"“{record.object_title}” ({record.job_code})" for record in ended)
+        raise ApprovalBlocked(
+            f"Pinned module {names} is no longer approved (withdrawn or expired). Move the pin to an "
+            "approved revision or remove the module, then resubmit."
+        )
 
 
 # --- completing a workflow: approval record, job code, publish ----------------------------------
@@ -237,12 +246,6 @@ def _job_code_scope(obj):
         return obj.product, obj.market
     products, markets = list(obj.products.all()), list(obj.markets.all())
     return (products[0] if products else None), (markets[0] if len(markets) == 1 else None)
-
-
-def _pinned_revision_ids(revision: Revision) -> list[int]:
-    return [
-        p["pinned_revision"] for p in revision.content.get("placements") or [] if p.get("pinned_revision")
-    ]
 
 
 def workflow_finish(workflow_state: WorkflowState, user=None) -> ApprovalRecord:
@@ -269,6 +272,15 @@ def approval_record_create(*, revision: Revision, workflow_state=None, user=None
         )
     product, market = _job_code_scope(obj)
     now = timezone.now()
+    pinned = selectors.pinned_revision_ids(revision)
+    # An assembly's approval never outlasts the module approvals it is built on (their expiry cascades
+    # only when the daily job runs; until then readers rely on this date).
+    expires_at = min(
+        [
+            now + relativedelta(months=settings.REVIEW_APPROVAL_MONTHS),
+            *ApprovalRecord.objects.filter(revision_id__in=pinned).values_list("expires_at", flat=True),
+        ]
+    )
     record = ApprovalRecord.objects.create(
         revision=revision,
         base_content_type_id=revision.base_content_type_id,
@@ -279,9 +291,9 @@ def approval_record_create(*, revision: Revision, workflow_state=None, user=None
         content_hash=content_hash(revision),
         job_code=job_code_assign(product=product, market=market),
         approved_at=now,
-        expires_at=now + relativedelta(months=settings.REVIEW_APPROVAL_MONTHS),
+        expires_at=expires_at,
     )
-    record.pinned_revisions.set(_pinned_revision_ids(revision))
+    record.pinned_revisions.set(pinned)
     common = {"actor": user, "object_type": _object_label(obj), "object_id": revision.object_id}
     audit_record(
         action="review.approved",
@@ -396,9 +408,11 @@ def approvals_expire(*, now=None) -> list[ImpactReport]:
     """Expire every approval whose date has passed; each in its own transaction."""
     now = now or timezone.now()
     reports = []
+    # Oldest first: a module ends before the assemblies whose date was capped at its own, so their
+    # cascade names it as the cause.
     due = ApprovalRecord.objects.filter(
         status__in=[ApprovalRecord.APPROVED, ApprovalRecord.SUPERSEDED], expires_at__lte=now
-    )
+    ).order_by("expires_at", "approved_at", "pk")
     for record_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             record = ApprovalRecord.objects.select_for_update().get(pk=record_id)
