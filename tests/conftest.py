@@ -29,6 +29,13 @@ hypothesis_settings.register_profile(
     "long", max_examples=270, stateful_step_count=40, print_blob=True, **_UNBOUNDED
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+if os.environ.get("HYPOTHESIS_MAX_EXAMPLES"):
+    # Splits a long run over processes (each with its own --hypothesis-seed) on a busy machine.
+    name = hypothesis_settings.get_current_profile_name()
+    hypothesis_settings.register_profile(
+        name, hypothesis_settings.default, max_examples=int(os.environ["HYPOTHESIS_MAX_EXAMPLES"])
+    )
+    hypothesis_settings.load_profile(name)
 
 
 @pytest.fixture(autouse=True)
