@@ -212,7 +212,7 @@ def test_expiring_a_lapsed_superseded_approval_leaves_the_newer_approved_revisio
 def test_an_assembly_cannot_be_approved_on_a_module_withdrawn_during_its_review(
     client, product, market, library
 ):
-    """Found by the lifecycle state machine: withdrawal cascades only to approvals that already exist."""
+    """Pin invariant of the lifecycle state machine: withdrawal cascades only to approvals that exist."""
     email = factories.email(product=product, market=market, modules=[library["text"], library["isi"]])
     services.review_submit(obj=email, user=None)
     regulatory = factories.reviewer(roles.REGULATORY)
@@ -237,7 +237,7 @@ def test_an_assembly_cannot_be_approved_on_a_module_withdrawn_during_its_review(
 
 
 def test_an_assembly_approval_ends_no_later_than_the_module_approvals_it_pins(product, market, library):
-    """Found by the lifecycle state machine: a module's date passing left the assembly using it searchable."""
+    """Pin invariant of the lifecycle state machine: a lapsed module must not leave its assembly in force."""
     import time_machine
 
     from review.selectors import approval_in_force
