@@ -67,6 +67,20 @@ def revision_is_approved(revision: Revision, now=None) -> bool:
     return ApprovalRecord.objects.filter(revision=revision).usable_for_pinning(now).exists()
 
 
+def ended_pin_approvals(revision: Revision, now=None) -> list[ApprovalRecord]:
+    """Approvals of the module revisions this (assembly) revision pins that were withdrawn, expired or
+    lapsed: the pins an assembly must not be approved on."""
+    pinned = snapshots.pinned_revision_ids(revision.content)
+    if not pinned:
+        return []
+    usable = ApprovalRecord.objects.filter(revision_id__in=pinned).usable_for_pinning(now)
+    return list(
+        ApprovalRecord.objects.filter(revision_id__in=pinned)
+        .exclude(pk__in=usable.values("pk"))
+        .order_by("pk")
+    )
+
+
 def approval_state(record: ApprovalRecord | None, now=None) -> str:
     """What a reader must be told about an approval: "draft" without one; an approval past its
     date reads as expired at once, before the expiry job has ended it."""

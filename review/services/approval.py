@@ -48,6 +48,15 @@ def approval_record_create(*, revision: Revision, workflow_state=None, user=None
         end_approval(old, status=ApprovalRecord.SUPERSEDED, user=user, reason="A newer version was approved.")
     product, market = _job_code_scope(obj)
     now = timezone.now()
+    pinned = snapshots.pinned_revision_ids(revision.content)
+    # An assembly's approval never outlasts the module approvals it is built on (their expiry cascades
+    # only when the expiry job runs; until then readers rely on this date).
+    expires_at = min(
+        [
+            now + relativedelta(months=settings.REVIEW_APPROVAL_MONTHS),
+            *ApprovalRecord.objects.filter(revision_id__in=pinned).values_list("expires_at", flat=True),
+        ]
+    )
     record = ApprovalRecord.objects.create(
         revision=revision,
         base_content_type_id=revision.base_content_type_id,
@@ -58,9 +67,9 @@ def approval_record_create(*, revision: Revision, workflow_state=None, user=None
         content_hash=content_hash(revision),
         job_code=job_code_assign(product=product, market=market),
         approved_at=now,
-        expires_at=now + relativedelta(months=settings.REVIEW_APPROVAL_MONTHS),
+        expires_at=expires_at,
     )
-    record.pinned_revisions.set(snapshots.pinned_revision_ids(revision.content))
+    record.pinned_revisions.set(pinned)
     common = {"actor": user, "object_type": object_type_label(obj), "object_id": revision.object_id}
     audit_record(
         action="review.approved",

@@ -151,3 +151,12 @@ def _check_approvable(*, task_state, discipline) -> None:
     if unverified:
         numbers = ", ".join(str(n + 1) for n in unverified)
         raise ApprovalBlocked(f"A medical reviewer must verify citation(s) {numbers} before approval.")
+    # Withdrawal and expiry cascade only to assembly approvals that exist, so an assembly in review
+    # must not be approved on a module whose approval ended meanwhile.
+    ended = selectors.ended_pin_approvals(revision)
+    if ended:
+        names = ", ".join(f"“{record.object_title}” ({record.job_code})" for record in ended)
+        raise ApprovalBlocked(
+            f"Pinned module {names} is no longer approved (withdrawn or expired). Move the pin to an "
+            "approved revision or remove the module, then resubmit."
+        )

@@ -89,7 +89,13 @@ def approvals_expire(*, now=None) -> list[ImpactReport]:
     """Expire every approval whose date has passed; each in its own transaction."""
     now = now or timezone.now()
     reports = []
-    due = ApprovalRecord.objects.not_ended().filter(expires_at__lte=now)
+    # Oldest first: a module ends before the assemblies whose date was capped at its own, so their
+    # cascade names it as the cause.
+    due = (
+        ApprovalRecord.objects.not_ended()
+        .filter(expires_at__lte=now)
+        .order_by("expires_at", "approved_at", "pk")
+    )
     for record_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             record = ApprovalRecord.objects.select_for_update().get(pk=record_id)

@@ -232,3 +232,52 @@ def test_withdraw_screen_offers_the_approval_the_withdrawal_would_end(client, pr
     first.refresh_from_db()
     assert first.status == ApprovalRecord.WITHDRAWN
     assert record_of(email).status == ApprovalRecord.WITHDRAWN
+
+
+def test_an_assembly_cannot_be_approved_on_a_module_withdrawn_during_its_review(
+    client, product, market, library
+):
+    """Pin invariant of the lifecycle state machine: withdrawal cascades only to approvals that exist."""
+    email = factories.email(product=product, market=market, modules=[library["text"], library["isi"]])
+    services.review_submit(obj=email, user=None)
+    regulatory = factories.reviewer(roles.REGULATORY)
+    services.content_withdraw(obj=library["isi"], user=regulatory, reason="Label update")
+
+    task_state = email.current_workflow_state.current_task_state
+    client.force_login(regulatory)
+    response = client.post(
+        reverse("review:sign", args=[task_state.pk]),
+        {
+            "decision": "approved",
+            "discipline": Group.objects.get(name=roles.REGULATORY).pk,
+            "meaning": roles.meanings_for(roles.REGULATORY, "approved")[0],
+            "password": factories.PASSWORD,
+        },
+    )
+    assert response.status_code == 400
+    assert "is no longer approved" in response.content.decode() and "ISI" in response.content.decode()
+    email.refresh_from_db()
+    assert not email.live and record_of(email) is None
+    assert not email.current_workflow_state.current_task_state.signatures.exists()
+
+
+def test_an_assembly_approval_ends_no_later_than_the_module_approvals_it_pins(product, market, library):
+    """Pin invariant of the lifecycle state machine: a lapsed module must not leave its assembly in force."""
+    import time_machine
+
+    from review.selectors import approval_in_force
+
+    email = factories.email(product=product, market=market, modules=[library["text"], library["isi"]])
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=365), tick=True) as clock:
+        factories.approve(email)
+        isi_record, email_record = record_of(library["isi"]), record_of(email)
+        assert email_record.expires_at == isi_record.expires_at
+
+        clock.shift(
+            datetime.timedelta(days=400)
+        )  # the module's approval has lapsed; the daily job has not run
+        assert approval_in_force(library["isi"]) is None
+        assert approval_in_force(email) is None
+        services.approvals_expire()
+        email_record.refresh_from_db()
+        assert email_record.status == ApprovalRecord.WITHDRAWN and email_record.cascaded_from == isi_record

@@ -1,63 +1,16 @@
-"""Search tests run against the real Elasticsearch node named by ELASTICSEARCH_URL (`make test` starts one).
+"""Search test helpers; the node, taxonomy and fresh-index fixtures live in tests/conftest.py.
 
 Each test session uses its own index prefix (cms.settings.test), each test its own fresh index.
 """
 
-import os
 import time
 
 import pytest
-from django.conf import settings
 
-from modules.models import Audience, Channel, Specialty
-from search.conf import client
 from search.index import ApprovedContentIndex
 from search.indexing import outbox_drain
 from search.services import rep_scope_set
 from tests import factories
-
-
-def _node_problem() -> str | None:
-    if not settings.ELASTICSEARCH_URL:
-        return "ELASTICSEARCH_URL is not set (run `make test`, which starts the local node)"
-    try:
-        client().cluster.health(wait_for_status="yellow", timeout="10s")
-    except Exception as exc:  # noqa: BLE001 - any failure means the node is unusable
-        return f"Elasticsearch at {settings.ELASTICSEARCH_URL} does not answer: {exc}"
-    return None
-
-
-@pytest.fixture(scope="session")
-def elasticsearch_node():
-    """The node's URL; in CI a missing node fails the tests instead of skipping them."""
-    problem = _node_problem()
-    if problem:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-    yield settings.ELASTICSEARCH_URL
-    ApprovedContentIndex().drop_all()
-
-
-@pytest.fixture
-def taxonomy(db):
-    """The codes the demo uses: audiences, the three assembly channels plus web, two specialties."""
-    for code in ("hcp", "patient"):
-        Audience.objects.get_or_create(code=code, defaults={"name": code.upper()})
-    for code in ("email", "edetail", "invitation", "web"):
-        Channel.objects.get_or_create(code=code, defaults={"name": code})
-    for code in ("cardiology", "oncology"):
-        Specialty.objects.get_or_create(code=code, defaults={"name": code.title()})
-
-
-@pytest.fixture
-def search_index(elasticsearch_node, db, taxonomy, product, market, other_market):
-    """A fresh, empty index behind this session's alias, with the products above as synonyms."""
-    index = ApprovedContentIndex()
-    index.drop_all()
-    index.setup()
-    yield index
-    index.drop_all()
 
 
 @pytest.fixture

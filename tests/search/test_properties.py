@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modules.models import TextBlock
@@ -20,7 +20,12 @@ pytestmark = pytest.mark.elasticsearch
 
 ITEMS = 3
 OPERATIONS = ["create", "edit", "submit", "approve", "withdraw", "lapse", "expire", "drain", "reindex"]
-steps = st.lists(st.tuples(st.sampled_from(OPERATIONS), st.integers(0, ITEMS - 1)), min_size=1, max_size=12)
+# Examples and their lengths come from the Hypothesis profile (tests/conftest.py): the `long` one runs
+# 270 examples of 20-60 operations (about 10,800 operations, bench/RESULTS.md).
+MIN_STEPS, MAX_STEPS = (20, 60) if settings.get_current_profile_name() == "long" else (1, 12)
+steps = st.lists(
+    st.tuples(st.sampled_from(OPERATIONS), st.integers(0, ITEMS - 1)), min_size=MIN_STEPS, max_size=MAX_STEPS
+)
 
 
 class Rollback(Exception):
@@ -75,27 +80,34 @@ def _assert_only_live_approved_content(admin_client, search_index) -> None:
         assert obj.live and obj.live_revision_id == record.revision_id
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=steps)
 def test_search_only_returns_live_approved_unexpired_content(
-    steps, search_index, admin_client, product, market, django_capture_on_commit_callbacks
+    search_index, admin_client, product, market, django_capture_on_commit_callbacks, capsys
 ):
-    search_index.drop_all()
-    search_index.setup()
-    try:
-        with transaction.atomic():
-            items: list = []
-            for operation, slot in steps:
-                # Half the time the outbox task runs on commit, half the time the index lags.
-                with django_capture_on_commit_callbacks(execute=slot % 2 == 0):
-                    _apply(operation, slot, items, product=product, market=market)
-                _assert_only_live_approved_content(admin_client, search_index)
-            # Once the daily expiry job has run and the outbox is drained, the index matches the database
-            # (an approval whose date has lapsed stays in the index, filtered out at read time, until then).
-            approvals_expire()
-            outbox_drain()
-            search_index.refresh()
-            assert search_drift().clean
-            raise Rollback
-    except Rollback:
-        pass
+    operations = []
+
+    @given(steps=steps)
+    def run(steps):
+        operations.append(len(steps))
+        search_index.drop_all()
+        search_index.setup()
+        try:
+            with transaction.atomic():
+                items: list = []
+                for operation, slot in steps:
+                    # Half the time the outbox task runs on commit, half the time the index lags.
+                    with django_capture_on_commit_callbacks(execute=slot % 2 == 0):
+                        _apply(operation, slot, items, product=product, market=market)
+                    _assert_only_live_approved_content(admin_client, search_index)
+                # Once the daily expiry job has run and the outbox is drained, the index matches the
+                # database (a lapsed approval stays in the index, filtered out at read time, until then).
+                approvals_expire()
+                outbox_drain()
+                search_index.refresh()
+                assert search_drift().clean
+                raise Rollback
+        except Rollback:
+            pass
+
+    run()
+    with capsys.disabled():
+        print(f"\nsearch property: {len(operations)} examples, {sum(operations)} operations")
