@@ -3,8 +3,7 @@
 from rest_framework import serializers
 
 from delivery.renders import ALL_FORMATS
-from search.api.serializers import CONTENT_TYPES, CodeListField
-from search.taxonomy_codes import unknown_codes
+from search.api.serializers import CONTENT_TYPES, CodeListField, unknown_code_errors
 
 MAX_PAGE_SIZE = 100
 
@@ -35,14 +34,7 @@ class ContentParamsSerializer(StrictParams):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        errors = {}
-        for name in ("product", "market", "channel", "audience"):
-            missing = unknown_codes(name, attrs.get(name))
-            if missing:
-                errors[name] = f"Unknown {name} {', '.join(missing)}."
-        bad_types = [v for v in attrs.get("type") or () if v not in CONTENT_TYPES]
-        if bad_types:
-            errors["type"] = f"Unknown type {', '.join(bad_types)}; use one of {', '.join(CONTENT_TYPES)}."
+        errors = unknown_code_errors(attrs, ("product", "market", "channel", "audience"))
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -14,6 +14,19 @@ MAX_VALUES = 20
 CONTENT_TYPES = sorted(model._meta.model_name for model in [*MODULE_TYPES, *ASSEMBLY_TYPES])
 
 
+def unknown_code_errors(attrs: dict, taxonomy_names) -> dict[str, str]:
+    """Errors naming each filter whose codes do not exist (taxonomy codes and content types)."""
+    errors = {}
+    for name in taxonomy_names:
+        missing = unknown_codes(name, attrs.get(name))
+        if missing:
+            errors[name] = f"Unknown {name} {', '.join(missing)}."
+    bad_types = [v for v in attrs.get("type") or () if v not in CONTENT_TYPES]
+    if bad_types:
+        errors["type"] = f"Unknown type {', '.join(bad_types)}; use one of {', '.join(CONTENT_TYPES)}."
+    return errors
+
+
 class CodeListField(serializers.ListField):
     """A filter given once or repeated (?market=US-en&market=DE-de), or comma-separated."""
 
@@ -55,14 +68,7 @@ class SearchParamsSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {name: f"Unknown parameter; use one of {', '.join(self.fields)}." for name in unknown}
             )
-        errors = {}
-        for name in TAXONOMY_MODELS:
-            missing = unknown_codes(name, attrs.get(name))
-            if missing:
-                errors[name] = f"Unknown {name} {', '.join(missing)}."
-        bad_types = [v for v in attrs.get("type") or () if v not in CONTENT_TYPES]
-        if bad_types:
-            errors["type"] = f"Unknown type {', '.join(bad_types)}; use one of {', '.join(CONTENT_TYPES)}."
+        errors = unknown_code_errors(attrs, TAXONOMY_MODELS)
         if attrs["page"] * attrs["page_size"] > MAX_RESULT_WINDOW:
             errors["page"] = (
                 f"Only the first {MAX_RESULT_WINDOW} results can be paged through; refine the query."
