@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.sessions import LAST_SEEN_KEY, SESSION_STARTED_KEY, now_seconds
 from tests import factories
-from tests.search.conftest import elasticsearch_node, rep, search_index, taxonomy  # noqa: F401
+from tests.search.conftest import rep  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

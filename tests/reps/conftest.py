@@ -8,7 +8,7 @@ from reps.models import HCP, TerritoryAssignment
 from review.models import ApprovalRecord
 from search.services import rep_scope_set
 from tests import factories
-from tests.search.conftest import elasticsearch_node, search_index, sync, taxonomy  # noqa: F401
+from tests.search.conftest import sync  # noqa: F401
 
 REP_CHANNELS = ["email", "edetail", "invitation", "web"]
 
