@@ -10,6 +10,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable, Revision
 
+from ..panels import ModuleChooserPanel, PinSummaryPanel
 from .base import ReviewableContent
 from .content import Module, SafetyInformation
 from .taxonomy import Audience, Channel, Market, Product
@@ -186,7 +187,10 @@ class SlidePlacement(Placement):
     edetail = ParentalKey(EDetail, on_delete=models.CASCADE, related_name="placements")
     slide_number = models.PositiveSmallIntegerField(default=1, help_text="1 is the first slide.")
 
-    panels = [FieldRowPanel([FieldPanel("module"), FieldPanel("slide_number")])]
+    panels = [
+        FieldRowPanel([ModuleChooserPanel(channel_code=Channel.EDETAIL), FieldPanel("slide_number")]),
+        PinSummaryPanel(),
+    ]
 
 
 PERSONALISATION_SLOTS = {
@@ -255,6 +259,8 @@ class Email(Assembly):
 
 class EmailPlacement(Placement):
     email = ParentalKey(Email, on_delete=models.CASCADE, related_name="placements")
+
+    panels = [ModuleChooserPanel(channel_code=Channel.EMAIL), PinSummaryPanel()]
 
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
@@ -326,6 +332,8 @@ class Invitation(Assembly):
 
 class InvitationPlacement(Placement):
     invitation = ParentalKey(Invitation, on_delete=models.CASCADE, related_name="placements")
+
+    panels = [ModuleChooserPanel(channel_code=Channel.INVITATION), PinSummaryPanel()]
 
 
 ASSEMBLY_TYPES = [EDetail, Email, Invitation]

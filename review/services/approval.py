@@ -1,7 +1,5 @@
 """Completing a review: the approval record of exactly the signed revision, its job code, publishing."""
 
-from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Revision, WorkflowState
@@ -9,6 +7,7 @@ from wagtail.models import Revision, WorkflowState
 from modules import snapshots
 from modules.models import Assembly
 
+from .. import selectors
 from ..audit import audit_record
 from ..errors import ReviewError
 from ..hashing import content_hash
@@ -58,7 +57,7 @@ def approval_record_create(*, revision: Revision, workflow_state=None, user=None
         content_hash=content_hash(revision),
         job_code=job_code_assign(product=product, market=market),
         approved_at=now,
-        expires_at=now + relativedelta(months=settings.REVIEW_APPROVAL_MONTHS),
+        expires_at=selectors.new_approval_expires_at(now),
     )
     record.pinned_revisions.set(snapshots.pinned_revision_ids(revision.content))
     common = {"actor": user, "object_type": object_type_label(obj), "object_id": revision.object_id}
