@@ -26,6 +26,11 @@ ANY = "any"
 STATUS_CHOICES = [(APPROVED, "Approved"), (NOT_APPROVED, "Not approved"), (ANY, "Any status")]
 
 
+def filter_select():
+    # Wagtail's chooser modal refreshes the results when a widget with this attribute changes.
+    return forms.Select(attrs={"data-chooser-modal-search-filter": True})
+
+
 class ModuleFilterForm(BaseFilterForm):
     q = forms.CharField(
         label="Search term", required=False, widget=forms.TextInput(attrs={"placeholder": "Search titles"})
@@ -34,12 +39,21 @@ class ModuleFilterForm(BaseFilterForm):
         label="Type",
         required=False,
         choices=[("", "Any type"), *((m._meta.model_name, m._meta.verbose_name.capitalize()) for m in TYPES)],
+        widget=filter_select(),
     )
-    status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES)
-    product = forms.ModelChoiceField(Product.objects.all(), required=False, empty_label="Any product")
-    market = forms.ModelChoiceField(Market.objects.all(), required=False, empty_label="Any market")
+    status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES, widget=filter_select())
+    product = forms.ModelChoiceField(
+        Product.objects.all(), required=False, empty_label="Any product", widget=filter_select()
+    )
+    market = forms.ModelChoiceField(
+        Market.objects.all(), required=False, empty_label="Any market", widget=filter_select()
+    )
     channel = forms.ModelChoiceField(
-        Channel.objects.all(), required=False, to_field_name="code", empty_label="Any channel"
+        Channel.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label="Any channel",
+        widget=filter_select(),
     )
 
     def filter(self, objects: QuerySet) -> QuerySet:
