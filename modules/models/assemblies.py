@@ -135,6 +135,18 @@ class EDetail(Assembly):
     class Meta:
         verbose_name = "e-detail"
 
+    # Reps present e-details on tablets: the live preview opens at that size.
+    preview_sizes = [
+        {"name": "tablet", "icon": "tablet-alt", "device_width": 1024, "label": "Preview at tablet size"},
+        {
+            "name": "mobile",
+            "icon": "mobile-alt",
+            "device_width": 768,
+            "label": "Preview at portrait tablet size",
+        },
+    ]
+    default_preview_size = "tablet"
+
     def serve_preview(self, request, mode_name):
         from modules.rendering import render_edetail
 
@@ -223,6 +235,18 @@ class Email(Assembly):
             help_text="Safety information modules are rendered in the footer.",
         ),
     ]
+
+    # Side by side while editing: the 600 px desktop layout and a 360 px phone.
+    preview_sizes = [
+        {"name": "desktop", "icon": "desktop", "device_width": 800, "label": "Preview at desktop mail size"},
+        {
+            "name": "mobile",
+            "icon": "mobile-alt",
+            "device_width": 360,
+            "label": "Preview at phone size (360 px)",
+        },
+    ]
+    default_preview_size = "desktop"
 
     @property
     def preview_modes(self):

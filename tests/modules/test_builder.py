@@ -190,3 +190,18 @@ def test_where_used_lists_every_assembly_and_revision_pinning_the_module(
     lonely_url = reverse("wagtailsnippets_modules_calltoaction:edit", args=[lonely.pk])
     page = text_of(admin_client.get(lonely_url).content)
     assert "No assembly pins this module." in page
+
+
+def test_live_preview_offers_tablet_for_edetails_and_desktop_and_phone_for_emails(
+    admin_client, product, market, library
+):
+    edetail = factories.edetail(product=product, market=market, slides=[[library["text"]]])
+    email = factories.email(product=product, market=market, modules=[library["text"], library["isi"]])
+    sizes = re.compile(r'value="(\w+)"[^>]*?data-device-width="(\d+)"\s*(checked)?')
+
+    def offered(obj):
+        html = admin_client.get(edit_url(obj)).content.decode()
+        return [(name, int(width), bool(checked)) for name, width, checked in sizes.findall(html)]
+
+    assert offered(edetail) == [("tablet", 1024, True), ("mobile", 768, False)]
+    assert offered(email) == [("desktop", 800, True), ("mobile", 360, False)]
