@@ -55,6 +55,9 @@ class ReadinessPanel(Panel):
             context = super().get_context_data(parent_context)
             context["readiness"] = self.readiness
             context["pins_url"] = pins_url(self.instance)
+            context["variant_url"] = reverse(
+                "modules:variant", args=[self.instance._meta.model_name, self.instance.pk]
+            )
             return context
 
 

@@ -141,3 +141,4 @@ def register_log_actions(actions):
     actions.register_action(
         "modules.move_pin", "Move pin", "Moved a placement to a newer approved module revision"
     )
+    actions.register_action("modules.new_variant", "New variant", "Created as a variant for another market")

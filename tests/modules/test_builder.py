@@ -205,3 +205,49 @@ def test_live_preview_offers_tablet_for_edetails_and_desktop_and_phone_for_email
 
     assert offered(edetail) == [("tablet", 1024, True), ("mobile", 768, False)]
     assert offered(email) == [("desktop", 800, True), ("mobile", 360, False)]
+
+
+def test_new_variant_repins_what_is_approved_for_the_new_market_and_lists_the_rest(
+    admin_client, product, market, other_market, library
+):
+    german_text = factories.text_block(product=product, market=other_market, title="Einleitung")
+    shared = factories.text_block(product=product, market=market, title="Shared visual copy")
+    shared.markets.add(other_market)
+    shared.save()  # parental many-to-many changes are stored on save
+    edetail = factories.edetail(
+        product=product, market=market, slides=[[library["text"], shared], [library["claim"]]]
+    )
+    url = reverse("modules:variant", args=["edetail", edetail.pk])
+    assert other_market.code in admin_client.get(url).content.decode()
+
+    response = admin_client.post(url, {"market": other_market.pk}, follow=True)
+    assert response.status_code == 200
+    page = text_of(response.content)
+    assert "created for DE-de" in page
+    assert "Not carried over: Text block “Approved intro” is not for market DE-de." in page
+    assert f"Not carried over: Claim “{library['claim'].title}” is not for market DE-de." in page
+    variant = type(edetail).objects.get(title="Core e-detail (DE-de)")
+    assert variant.market == other_market and not variant.live
+    assert [s.title for s in variant.slides.all()] == ["Slide 1", "Slide 2"]
+    assert [(p.module_id, p.pinned_revision_id, p.slide_number) for p in variant.placements.all()] == [
+        (shared.pk, record_of(shared).revision_id, 1)
+    ]
+    edetail.refresh_from_db()
+    assert edetail.market == market and edetail.placements.count() == 3  # the source is untouched
+    assert german_text.pk
+
+
+def test_new_variant_refuses_the_same_or_an_unknown_market_and_changes_nothing(
+    admin_client, client, product, market, library
+):
+    edetail = factories.edetail(product=product, market=market, slides=[[library["text"]]])
+    url = reverse("modules:variant", args=["edetail", edetail.pk])
+    for bad in ({"market": market.pk}, {"market": "999999"}, {"market": "x"}, {}):
+        response = admin_client.post(url, bad)
+        assert response.status_code == 400
+        assert "Choose one of the listed markets." in response.content.decode()
+    assert type(edetail).objects.count() == 1
+    assert admin_client.post(reverse("modules:variant", args=["nosuch", 1])).status_code == 404
+    client.force_login(factories.UserFactory())
+    assert client.post(url, {"market": market.pk}).status_code in (302, 403)
+    assert type(edetail).objects.count() == 1
