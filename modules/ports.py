@@ -6,9 +6,30 @@ to do after an edit, the status line in listings, the approved revision to pin, 
 panel) is asked through `review_port()`; `review.apps.ReviewConfig.ready` registers the answer.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class PinApproval:
+    """Where one pinned module revision stands in review, as the assembly editor shows it."""
+
+    approved: bool  # usable for an assembly: the same rule the workflow choice applies
+    state: str  # approved, superseded, expired, withdrawn, in_review, changes_requested, not_approved
+    label: str  # e.g. "Approved", "In review", "Withdrawn"
+    job_code: str = ""
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReviewRoute:
+    """The workflow that would review an item if it were submitted now, and who signs in it."""
+
+    workflow_name: str
+    disciplines: tuple[str, ...]
 
 
 class ReviewPort(Protocol):
@@ -31,6 +52,18 @@ class ReviewPort(Protocol):
 
     def editor_panels(self) -> list:
         """Panels shown above every module's and assembly's editor."""
+
+    def pin_approval(self, module, revision) -> PinApproval:
+        """Where this pinned revision of the module stands: approved (job code, expiry) or why not."""
+
+    def review_route(self, obj) -> ReviewRoute | None:
+        """The workflow a submission would start now (the same choice submit makes), or None."""
+
+    def approved_object_ids(self, model) -> set[str]:
+        """Ids of the items of this (base) model whose approval is in force."""
+
+    def new_approval_expires_at(self) -> datetime:
+        """When an approval given now would expire."""
 
 
 _port: ReviewPort | None = None

@@ -37,6 +37,11 @@ class RenderedEmail:
     text: str
 
 
+# Email rules go inline for clients that drop <style>; @media rules cannot be inlined, so they stay
+# in the head for the phone layout of clients that do read it.
+EMAIL_INLINER = css_inline.CSSInliner(keep_at_rules=True)
+
+
 def merge_tags(values: dict[str, str] | None) -> dict[str, str]:
     """Slot values, with unfilled slots left as merge tags for the email platform to fill."""
     values = values or {}
@@ -124,7 +129,7 @@ def render_email(
     return RenderedEmail(
         subject=email.subject,
         preheader=email.preheader,
-        html=css_inline.inline(html),
+        html=EMAIL_INLINER.inline(html),
         text=_tidy_text(text),
     )
 

@@ -1,4 +1,4 @@
-"""Thin admin views: pin moves and invitation calendar files."""
+"""Thin admin views: pin moves, new variants and invitation calendar files."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -9,11 +9,11 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.permissions import policy_registry
 
-from .models import ASSEMBLY_TYPES, Invitation
+from .models import ASSEMBLY_TYPES, Invitation, Market
 from .permissions import user_can_view
 from .rendering import invitation_ics
 from .selectors import placements_with_newer_approvals
-from .services import PinError, placement_move_pin
+from .services import PinError, VariantError, assembly_new_variant, placement_move_pin
 
 ASSEMBLIES_BY_NAME = {model._meta.model_name: model for model in ASSEMBLY_TYPES}
 
@@ -69,3 +69,28 @@ def invitation_calendar(request, pk: int):
     response = HttpResponse(invitation_ics(draft), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="invitation-{invitation.pk}.ics"'
     return response
+
+
+def variant(request, model_name: str, pk: int):
+    """Copy an assembly for another market: GET shows the choice, POST makes the draft."""
+    assembly = assembly_for(request, model_name, pk, "change")
+    if not policy_registry.get(assembly).user_has_permission(request.user, "add"):
+        raise PermissionDenied
+    markets = Market.objects.exclude(pk=assembly.market_id).order_by("code")
+    context = {"assembly": assembly, "markets": markets, "model_name": model_name}
+    if request.method != "POST":
+        return TemplateResponse(request, "modules/variant.html", context)
+    chosen = request.POST.get("market", "")
+    market = markets.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    if market is None:
+        context["error"] = "Choose one of the listed markets."
+        return TemplateResponse(request, "modules/variant.html", context, status=400)
+    try:
+        copy, left_out = assembly_new_variant(assembly=assembly, market=market, user=request.user)
+    except VariantError as error:
+        context["error"] = str(error)
+        return TemplateResponse(request, "modules/variant.html", context, status=400)
+    messages.success(request, f"Draft “{copy.title}” created for {market.code}.")
+    for line in left_out:
+        messages.warning(request, f"Not carried over: {line}")
+    return redirect(AdminURLFinder(request.user).get_edit_url(copy))

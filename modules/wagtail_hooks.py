@@ -5,12 +5,12 @@ from wagtail import hooks
 from wagtail.admin.admin_url_finder import AdminURLFinder, register_admin_url_finder
 from wagtail.admin.panels import MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
-from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_urls
+from .choosers import CHOOSERS, ModuleChooserViewSet
 from .forms import ReviewableContentForm
 from .models import (
     ASSEMBLY_TYPES,
@@ -25,7 +25,7 @@ from .models import (
     Specialty,
 )
 from .models.content import SCOPE_PANELS
-from .panels import PinNoticePanel
+from .panels import PinNoticePanel, ReadinessPanel, WhereUsedPanel
 from .permissions import ReviewedContentPermissionPolicy
 from .ports import review_port
 
@@ -41,16 +41,6 @@ ICONS = {
     "email": "mail",
     "invitation": "date",
 }
-
-
-class ModuleChooserViewSet(ChooserViewSet):
-    """One chooser across every module type, used by assembly placements."""
-
-    model = Module
-    icon = "snippet"
-    choose_one_text = "Choose a module"
-    choose_another_text = "Choose another module"
-    edit_item_text = "Edit module"
 
 
 class ReviewableViewSet(SnippetViewSet):
@@ -71,6 +61,7 @@ def module_viewset(model) -> type[ReviewableViewSet]:
         [
             ObjectList([*review_port().editor_panels(), *model.panels], heading="Content"),
             ObjectList([MultiFieldPanel(SCOPE_PANELS, heading="Where it may be used")], heading="Scope"),
+            ObjectList([WhereUsedPanel()], heading="Where used"),
         ],
         base_form_class=ReviewableContentForm,
     )
@@ -88,7 +79,7 @@ def assembly_viewset(model) -> type[ReviewableViewSet]:
         "model": model,
         "icon": ICONS[model._meta.model_name],
         "edit_handler": ObjectList(
-            [*review_port().editor_panels(), PinNoticePanel(), *model.panels],
+            [*review_port().editor_panels(), ReadinessPanel(), PinNoticePanel(), *model.panels],
             base_form_class=ReviewableContentForm,
         ),
         "list_filter": ["product", "market", "live"],
@@ -146,7 +137,14 @@ register_snippet(TaxonomyGroup)
 
 @hooks.register("register_admin_viewset")
 def register_module_chooser():
-    return ModuleChooserViewSet("module_chooser")
+    # The catch-all chooser (any channel) is the default widget for module fields; placements use
+    # their channel's chooser from modules/choosers.py.
+    return ModuleChooserViewSet("module_chooser", register_widget=True)
+
+
+@hooks.register("register_admin_viewset")
+def register_channel_module_choosers():
+    return list(CHOOSERS.values())
 
 
 @hooks.register("register_admin_urls")
@@ -159,3 +157,4 @@ def register_log_actions(actions):
     actions.register_action(
         "modules.move_pin", "Move pin", "Moved a placement to a newer approved module revision"
     )
+    actions.register_action("modules.new_variant", "New variant", "Created as a variant for another market")

@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass, fields
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from wagtail.models import Revision, TaskState, Workflow, WorkflowState
 
 from modules import snapshots
@@ -433,3 +436,8 @@ def review_screen_for(task_state: TaskState, user) -> ReviewScreen:
         is_medical=roles.user_in_roles(user, [roles.MEDICAL]),
         editor_of_revision=user.pk in editors,
     )
+
+
+def new_approval_expires_at(now=None):
+    """When an approval given now expires (REVIEW_APPROVAL_MONTHS later): the one definition."""
+    return (now or timezone.now()) + relativedelta(months=settings.REVIEW_APPROVAL_MONTHS)

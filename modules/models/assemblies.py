@@ -10,6 +10,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable, Revision
 
+from ..panels import ModuleChooserPanel, PinSummaryPanel
 from .base import ReviewableContent
 from .content import Module, SafetyInformation
 from .taxonomy import Audience, Channel, Market, Product
@@ -134,6 +135,18 @@ class EDetail(Assembly):
     class Meta:
         verbose_name = "e-detail"
 
+    # Reps present e-details on tablets: the live preview opens at that size.
+    preview_sizes = [
+        {"name": "tablet", "icon": "tablet-alt", "device_width": 1024, "label": "Preview at tablet size"},
+        {
+            "name": "mobile",
+            "icon": "mobile-alt",
+            "device_width": 768,
+            "label": "Preview at portrait tablet size",
+        },
+    ]
+    default_preview_size = "tablet"
+
     def serve_preview(self, request, mode_name):
         from modules.rendering import render_edetail
 
@@ -186,7 +199,10 @@ class SlidePlacement(Placement):
     edetail = ParentalKey(EDetail, on_delete=models.CASCADE, related_name="placements")
     slide_number = models.PositiveSmallIntegerField(default=1, help_text="1 is the first slide.")
 
-    panels = [FieldRowPanel([FieldPanel("module"), FieldPanel("slide_number")])]
+    panels = [
+        FieldRowPanel([ModuleChooserPanel(channel_code=Channel.EDETAIL), FieldPanel("slide_number")]),
+        PinSummaryPanel(),
+    ]
 
 
 PERSONALISATION_SLOTS = {
@@ -219,6 +235,18 @@ class Email(Assembly):
             help_text="Safety information modules are rendered in the footer.",
         ),
     ]
+
+    # Side by side while editing: the 600 px desktop layout and a 360 px phone.
+    preview_sizes = [
+        {"name": "desktop", "icon": "desktop", "device_width": 800, "label": "Preview at desktop mail size"},
+        {
+            "name": "mobile",
+            "icon": "mobile-alt",
+            "device_width": 360,
+            "label": "Preview at phone size (360 px)",
+        },
+    ]
+    default_preview_size = "desktop"
 
     @property
     def preview_modes(self):
@@ -255,6 +283,8 @@ class Email(Assembly):
 
 class EmailPlacement(Placement):
     email = ParentalKey(Email, on_delete=models.CASCADE, related_name="placements")
+
+    panels = [ModuleChooserPanel(channel_code=Channel.EMAIL), PinSummaryPanel()]
 
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
@@ -326,6 +356,8 @@ class Invitation(Assembly):
 
 class InvitationPlacement(Placement):
     invitation = ParentalKey(Invitation, on_delete=models.CASCADE, related_name="placements")
+
+    panels = [ModuleChooserPanel(channel_code=Channel.INVITATION), PinSummaryPanel()]
 
 
 ASSEMBLY_TYPES = [EDetail, Email, Invitation]

@@ -1,7 +1,5 @@
 """Completing a review: the approval record of exactly the signed revision, its job code, publishing."""
 
-from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Revision, WorkflowState
@@ -9,6 +7,7 @@ from wagtail.models import Revision, WorkflowState
 from modules import snapshots
 from modules.models import Assembly
 
+from .. import selectors
 from ..audit import audit_record
 from ..errors import ReviewError
 from ..hashing import content_hash
@@ -53,7 +52,7 @@ def approval_record_create(*, revision: Revision, workflow_state=None, user=None
     # only when the expiry job runs; until then readers rely on this date).
     expires_at = min(
         [
-            now + relativedelta(months=settings.REVIEW_APPROVAL_MONTHS),
+            selectors.new_approval_expires_at(now),
             *ApprovalRecord.objects.filter(revision_id__in=pinned).values_list("expires_at", flat=True),
         ]
     )

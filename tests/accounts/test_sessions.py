@@ -33,7 +33,7 @@ def test_a_rep_can_sign_out_and_the_session_no_longer_reaches_the_api(search_ind
     response = signed_in_rep.post(reverse("wagtailadmin_logout"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("wagtailadmin_login")
+    assert response["Location"] == reverse("reps:login")  # reps sign in again at their portal
     assert signed_in_rep.get(SEARCH).status_code == 401
 
 
