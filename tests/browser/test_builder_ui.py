@@ -56,7 +56,7 @@ def readiness(page) -> str:
 
 
 def test_author_builds_an_edetail_from_approved_modules_then_adds_an_unapproved_one(
-    live_server, browser, screenshots, admin_user, product, market, library
+    live_server, browser, screenshots, admin_user, product, market, taxonomy, library
 ):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     log_in(page, live_server.url)
