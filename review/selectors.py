@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, fields
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from wagtail.models import Revision, TaskState, Workflow, WorkflowState
 
 from modules import snapshots
@@ -51,9 +51,13 @@ def cascaded_from(record: ApprovalRecord):
 
 def approvals_listed(*, status: str | None = None):
     """Approval records for the approvals screen, newest first, optionally of one status."""
+    last_review = (
+        TaskState.objects.filter(revision_id=OuterRef("revision_id")).order_by("-pk").values("pk")[:1]
+    )
     records = (
         ApprovalRecord.objects.select_related("revision", "content_type", "base_content_type")
         .prefetch_related("revision__signatures")
+        .annotate(last_task_state_id=Subquery(last_review))
         .order_by("-approved_at")
     )
     return records.filter(status=status) if status else records

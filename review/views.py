@@ -17,7 +17,7 @@ from wagtail.models import TaskState
 from modules.models import Assembly, Module
 from modules.permissions import user_can_view
 
-from . import roles, selectors, services
+from . import roles, selectors, services, tables
 from .errors import NotPermitted, ReviewError
 from .models import Annotation, ApprovalRecord, Signature
 
@@ -101,12 +101,13 @@ def dashboard(request):
     for state in screen.returned:
         state.edit_url = finder.get_edit_url(state.content_object)
     context = {
-        "my_reviews": screen.my_reviews,
+        "my_reviews": tables.reviews_table(screen.my_reviews),
         "returned": screen.returned,
         "is_coordinator": screen.is_coordinator,
+        **_header("Reviews"),
     }
     if screen.is_coordinator:
-        context["open_reviews"] = screen.open_reviews
+        context["open_reviews"] = tables.reviews_table(screen.open_reviews, show_started=True)
     return TemplateResponse(request, "review/dashboard.html", context)
 
 
@@ -258,14 +259,27 @@ def approvals(request):
     status = request.GET.get("status")
     if status and status not in dict(ApprovalRecord.STATUSES):
         return _error_page(request, f"Unknown status “{status}”.", status=400)
-    records = selectors.approvals_listed(status=status)
+    records = list(selectors.approvals_listed(status=status)[:200])
+    for record in records:
+        record.review_url = (
+            reverse("review:task", args=[record.last_task_state_id]) if record.last_task_state_id else None
+        )
+    may_withdraw = roles.user_in_roles(request.user, roles.WITHDRAWERS)
     return TemplateResponse(
         request,
         "review/approvals.html",
         {
-            "records": records[:200],
+            "table": tables.approvals_table(records, may_withdraw=may_withdraw),
             "statuses": ApprovalRecord.STATUSES,
             "status": status,
-            "may_withdraw": roles.user_in_roles(request.user, roles.WITHDRAWERS),
+            **_header("Approvals"),
         },
     )
+
+
+def _header(title: str, *parents: tuple[str, str]) -> dict:
+    """Context for Wagtail's slim header: breadcrumbs from the dashboard down to this screen."""
+    crumbs = [{"url": reverse("wagtailadmin_home"), "label": "Home"}]
+    crumbs += [{"url": url, "label": label} for url, label in parents]
+    crumbs.append({"url": "", "label": title})
+    return {"breadcrumbs_items": crumbs, "header_title": title}

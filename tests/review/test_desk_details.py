@@ -1,0 +1,92 @@
+"""What reviewers read on the review desk: job codes, ended approvals, meanings, changes, listings."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from review import roles, services
+from review.diff import field_changes
+from review.models import ApprovalRecord, Signature
+from tests import factories
+from tests.modules.test_admin_modules import edit_url
+from tests.review.test_workflow import (  # noqa: F401 (fixtures)
+    author,
+    claim_in_review,
+    signing_client,
+    task_state_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved_claim(claim_in_review):
+    task_state = task_state_of(claim_in_review)
+    factories.sign_all(claim_in_review)
+    record = ApprovalRecord.objects.for_object(claim_in_review).get()
+    return claim_in_review, task_state, record
+
+
+def test_the_rendered_approved_revision_carries_its_job_code(client, approved_claim):
+    _, task_state, record = approved_claim
+    client.force_login(factories.reviewer(roles.LEGAL))
+    html = client.get(reverse("review:rendered", args=[task_state.pk])).content.decode()
+    assert record.job_code in html
+    assert "JOB CODE PENDING" not in html
+
+
+def test_a_withdrawn_approval_reads_as_withdrawn_once_with_one_full_stop(admin_client, client, approved_claim):
+    claim, task_state, record = approved_claim
+    services.content_withdraw(obj=claim, user=factories.reviewer(roles.REGULATORY), reason="Label changed.")
+    client.force_login(factories.reviewer(roles.LEGAL))
+    page = client.get(reverse("review:task", args=[task_state.pk])).content.decode()
+    assert "Approved as" not in page
+    assert re.search(r"Withdrawn.*Label changed\.(?!\.)", page)
+    editor = admin_client.get(edit_url(claim)).content.decode()
+    assert "Label changed.." not in editor and "Label changed." in editor
+    approvals = admin_client.get(reverse("review:approvals")).content.decode()
+    assert "Label changed.." not in approvals
+
+
+def test_empty_many_to_many_fields_are_not_listed_as_brackets(claim_in_review):
+    changes = field_changes(None, task_state_of(claim_in_review).revision)
+    assert [c.label for c in changes if "[]" in (c.before, c.after)] == []
+    assert "Specialties" not in [c.label for c in changes]  # empty before and after: no change
+
+
+def test_the_sign_form_offers_meanings_under_their_decision(client, claim_in_review):
+    legal_client, _ = signing_client(client, roles.LEGAL)
+    page = legal_client.get(reverse("review:task", args=[task_state_of(claim_in_review).pk])).content.decode()
+    approved_group = re.search(r'<optgroup label="Approved">(.*?)</optgroup>', page, re.S)
+    changes_group = re.search(r'<optgroup label="Changes requested">(.*?)</optgroup>', page, re.S)
+    assert approved_group and changes_group
+    assert "Changes requested — legal" not in approved_group.group(1)
+    assert "Approved — legal" in approved_group.group(1)
+    assert "Changes requested — legal" in changes_group.group(1)
+
+
+def test_a_meaning_that_does_not_fit_the_decision_is_refused_by_name(client, claim_in_review):
+    legal_client, _ = signing_client(client, roles.LEGAL)
+    task_state = task_state_of(claim_in_review)
+    response = legal_client.post(
+        reverse("review:sign", args=[task_state.pk]),
+        {
+            "decision": "approved",
+            "discipline": Group.objects.get(name=roles.LEGAL).pk,
+            "meaning": "Changes requested — legal",
+            "password": factories.PASSWORD,
+        },
+    )
+    assert response.status_code == 400
+    assert "“Changes requested — legal” does not fit “Approved”" in response.content.decode()
+    assert not Signature.objects.filter(task_state=task_state).exists()
+
+
+def test_withdrawn_items_do_not_read_as_draft_in_listings(admin_client, approved_claim):
+    claim, _, record = approved_claim
+    services.content_withdraw(obj=claim, user=factories.reviewer(roles.REGULATORY), reason="Label changed")
+    listing = admin_client.get(reverse("wagtailsnippets_modules_claim:list")).content.decode()
+    assert f"Withdrawn · {record.job_code}" in listing
+    assert not re.search(r">\s*Draft\s*<", listing, re.I)
