@@ -3,7 +3,7 @@
 from django.urls import include, path
 from wagtail import hooks
 from wagtail.admin.panels import MultiFieldPanel, ObjectList, TabbedInterface
-from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
+from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -55,10 +55,10 @@ class ReviewableViewSet(SnippetViewSet):
     list_display = [
         "title",
         Column("type_label", label="Type"),
-        Column("approval_label", label="Approval"),
+        # The review status is the status: Wagtail's live/draft tag would call a withdrawn item "Draft".
+        Column("approval_label", label="Status"),
         "owner",
         UpdatedAtColumn(),
-        LiveStatusTagColumn(),
     ]
     list_per_page = 50
     inspect_view_enabled = True

@@ -5,7 +5,7 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import Group
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,8 +14,10 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.models import TaskState
 
-from modules.models import Assembly, Module
+from modules.models import Assembly, EDetail, Email, Invitation, Module
+from modules.models.assemblies import preview_base_url
 from modules.permissions import user_can_view
+from modules.rendering import render_edetail, render_email, render_invitation
 
 from . import roles, selectors, services, tables
 from .errors import NotPermitted, ReviewError
@@ -59,13 +61,19 @@ class SignatureForm(forms.Form):
     def __init__(self, *args, disciplines, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["discipline"].queryset = Group.objects.filter(pk__in=[d.pk for d in disciplines])
-        meanings = [
-            meaning
-            for discipline in disciplines
-            for decision, _ in Signature.DECISIONS
-            for meaning in roles.meanings_for(discipline.name, decision)
+        # Grouped by decision (optgroups) so a signer sees which meanings fit which decision;
+        # review/js/sign-form.js hides the other group, and the service still checks the pair.
+        self.fields["meaning"].choices = [
+            (
+                label,
+                [
+                    (meaning, meaning)
+                    for discipline in disciplines
+                    for meaning in roles.meanings_for(discipline.name, decision)
+                ],
+            )
+            for decision, label in Signature.DECISIONS
         ]
-        self.fields["meaning"].choices = [(m, m) for m in meanings]
 
 
 class AnnotationForm(forms.Form):
@@ -137,10 +145,28 @@ def _render_review(request, task_state, *, error=None, status=200):
 @xframe_options_sameorigin
 def rendered(request, task_state_id: int):
     """The revision under review as it will be seen (email, slides, invitation or module)."""
-    obj = _task_state(task_state_id).revision.as_object()
+    revision = _task_state(task_state_id).revision
+    obj = revision.as_object()
     if not user_can_view(request.user, obj):
         return _error_page(request, "You may not see this item.", status=403)
-    return obj.serve_preview(request, obj.default_preview_mode)
+    approval = selectors.revision_approval(revision)
+    if approval is None:
+        return obj.serve_preview(request, obj.default_preview_mode)
+    return _render_with_job_code(request, obj, approval.job_code)
+
+
+def _render_with_job_code(request, obj, job_code: str):
+    """An approved revision as it was approved: the same renderers as the preview, with its job code."""
+    base_url = preview_base_url(request)
+    if isinstance(obj, Email):
+        return HttpResponse(render_email(obj, job_code=job_code, base_url=base_url).html)
+    if isinstance(obj, EDetail):
+        return HttpResponse(render_edetail(obj, job_code=job_code, base_url=base_url))
+    if isinstance(obj, Invitation):
+        return HttpResponse(render_invitation(obj, job_code=job_code, base_url=base_url))
+    mode = obj.default_preview_mode
+    context = {**obj.get_preview_context(request, mode), "job_code": job_code}
+    return TemplateResponse(request, obj.get_preview_template(request, mode), context)
 
 
 @require_POST

@@ -134,7 +134,10 @@ def _check_can_sign(*, task_state, user, decision, meaning, discipline) -> None:
     if decision not in dict(Signature.DECISIONS):
         raise ReviewError("Choose whether you approve or request changes.")
     if meaning not in roles.meanings_for(discipline.name, decision):
-        raise ReviewError("Choose what your signature means from the list.")
+        decision_label = dict(Signature.DECISIONS)[decision]
+        raise ReviewError(
+            f"“{meaning}” does not fit “{decision_label}”: choose a meaning listed under {decision_label}."
+        )
     if (
         decision == Signature.APPROVED
         and selectors.approvals_on(task_state).filter(discipline=discipline).exists()

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 
 from review import roles, services
@@ -11,12 +12,12 @@ from review.diff import field_changes
 from review.models import ApprovalRecord, Signature
 from tests import factories
 from tests.modules.test_admin_modules import edit_url
-from tests.review.test_workflow import (  # noqa: F401 (fixtures)
-    author,
-    claim_in_review,
-    signing_client,
-    task_state_of,
-)
+from tests.review import test_workflow
+from tests.review.test_workflow import signing_client, task_state_of
+
+# The workflow tests' fixtures: an author and a claim of theirs in review.
+author = test_workflow.author
+claim_in_review = test_workflow.claim_in_review
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +38,10 @@ def test_the_rendered_approved_revision_carries_its_job_code(client, approved_cl
     assert "JOB CODE PENDING" not in html
 
 
-def test_a_withdrawn_approval_reads_as_withdrawn_once_with_one_full_stop(admin_client, client, approved_claim):
+def test_a_withdrawn_approval_reads_as_withdrawn_once_with_one_full_stop(admin_client, approved_claim):
     claim, task_state, record = approved_claim
     services.content_withdraw(obj=claim, user=factories.reviewer(roles.REGULATORY), reason="Label changed.")
+    client = Client()
     client.force_login(factories.reviewer(roles.LEGAL))
     page = client.get(reverse("review:task", args=[task_state.pk])).content.decode()
     assert "Approved as" not in page
