@@ -377,6 +377,9 @@ class ReviewScreen:
     citations: list[CitationLine]
     annotations: object
     my_disciplines: list
+    last_reviewed: Revision | None
+    changes_since_reviewed: list[FieldChange]
+    citations_waiting: int
     is_reviewer: bool
     may_discuss: bool
     can_sign: bool
@@ -385,6 +388,22 @@ class ReviewScreen:
 
     def as_context(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def last_reviewed_by(user, revision: Revision) -> Revision | None:
+    """The latest earlier revision of this item this user signed (approved or requested changes on)."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Revision.objects.filter(
+            base_content_type_id=revision.base_content_type_id,
+            object_id=revision.object_id,
+            created_at__lt=revision.created_at,
+            signatures__signer=user,
+        )
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def review_screen_for(task_state: TaskState, user) -> ReviewScreen:
@@ -401,6 +420,14 @@ def review_screen_for(task_state: TaskState, user) -> ReviewScreen:
         .order_by("signed_at")
     )
     editors = revision_editors(revision)
+    for signature in signatures:
+        # A signature on an earlier revision of this review was voided by the edit that restarted it.
+        signature.void = signature.revision_id != revision.pk
+    labels = annotatable_fields(revision)
+    annotations = list(revision_annotations(revision))
+    for annotation in annotations:
+        annotation.field_label = labels.get(annotation.field_path, annotation.field_path)
+    reviewed = last_reviewed_by(user, revision)
     return ReviewScreen(
         task_state=task_state,
         status_label="Changes requested"
@@ -415,8 +442,11 @@ def review_screen_for(task_state: TaskState, user) -> ReviewScreen:
         changes=field_changes(previous.revision if previous else None, revision),
         compared_with=previous,
         citations=citation_lines(revision),
-        annotations=revision_annotations(revision),
+        annotations=annotations,
         my_disciplines=my_disciplines,
+        last_reviewed=reviewed,
+        changes_since_reviewed=field_changes(reviewed, revision) if reviewed else [],
+        citations_waiting=len(unverified_citations(revision)) if is_open else 0,
         is_reviewer=is_reviewer,
         may_discuss=is_reviewer or user.pk in editors,
         can_sign=bool(my_disciplines) and is_open,

@@ -138,6 +138,7 @@ def _render_review(request, task_state, *, error=None, status=200):
         "annotation_form": AnnotationForm(post if post and "body" in post else None, revision=revision),
         "locked_until": services.signing_locked_until(request.user),
         "error": error,
+        **_header(str(screen.object), (reverse("review:dashboard"), "Reviews")),
     }
     return TemplateResponse(request, "review/review.html", context, status=status)
 
@@ -193,7 +194,16 @@ def sign(request, task_state_id: int):
         discipline=data["discipline"],
         comment=data["comment"],
     )
-    messages.success(request, f"Signed: {data['meaning']}.")
+    approval = selectors.revision_approval(task_state.revision)
+    if approval is not None:
+        # This signature completed the review: say what that means for the item, not only the signature.
+        messages.success(
+            request,
+            f"Signed: {data['meaning']}. “{approval.object_title}” is now approved and live as "
+            f"{approval.job_code} until {approval.expires_at:%Y-%m-%d}.",
+        )
+    else:
+        messages.success(request, f"Signed: {data['meaning']}.")
     return redirect("review:dashboard")
 
 
@@ -264,7 +274,13 @@ def withdraw(request, base: str, pk: int):
         messages.success(request, f"Withdrawn: {obj} ({report.ended.job_code}).")
         return redirect("review:impact", approval_id=report.ended.pk)
     affected = selectors.approvals_pinning(record).select_related("content_type") if record else []
-    context = {"object": obj, "record": record, "form": form, "affected": affected}
+    context = {
+        "object": obj,
+        "record": record,
+        "form": form,
+        "affected": affected,
+        **_header(f"Withdraw “{obj}”", (reverse("review:approvals"), "Approvals")),
+    }
     return TemplateResponse(request, "review/withdraw.html", context)
 
 

@@ -150,7 +150,10 @@ def _check_approvable(*, task_state, discipline) -> None:
     blocking = selectors.blocking_annotations(revision).count()
     if blocking:
         raise ApprovalBlocked(f"Resolve the {blocking} open must-fix annotation(s) before approving.")
+    # Legal and regulatory may sign in parallel with medical's citation check; only medical's own
+    # approval, and the signature that would complete the review, wait for every citation verified.
+    completes_review = not selectors.missing_disciplines(task_state).exclude(pk=discipline.pk).exists()
     unverified = selectors.unverified_citations(revision)
-    if unverified:
+    if unverified and (discipline.name == roles.MEDICAL or completes_review):
         numbers = ", ".join(str(n + 1) for n in unverified)
         raise ApprovalBlocked(f"A medical reviewer must verify citation(s) {numbers} before approval.")
