@@ -51,7 +51,7 @@ def approvals_table(records, *, may_withdraw: bool) -> Table:
         if not (may_withdraw and record.status == ApprovalRecord.APPROVED):
             return []
         url = reverse("review:withdraw", args=[record.base_content_type.model, record.object_id])
-        return [ListingButton("Withdraw", url=url, classname="button--critical", priority=10)]
+        return [ListingButton("Withdraw", url=url, classname="no", priority=10)]
 
     return Table(
         [

@@ -142,3 +142,20 @@ def test_sign_is_reachable_on_the_review_screen(browser, live_server, desk, widt
     shoot(page, f"review-{width}")
     assert_reachable(page, page.get_by_role("button", name="Sign", exact=True), "Sign")
     assert_reachable(page, page.get_by_label("Password"), "the password field")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_withdraw_asks_for_confirmation_then_withdraws(browser, live_server, desk, width):
+    page = open_as(browser, live_server, desk["coordinator"], reverse("review:approvals"), width)
+    page.get_by_role("link", name="Withdraw", exact=True).first.click()
+    page.get_by_label("Reason").fill("Superseded by the new label.")
+    toggle = page.get_by_role("button", name="Withdraw…")
+    assert_reachable(page, toggle, "Withdraw…")
+    toggle.click()
+    confirm = page.get_by_role("button", name="Withdraw now")
+    confirm.wait_for(state="visible")
+    shoot(page, f"withdraw-dialog-{width}")
+    assert_reachable(page, confirm, "Withdraw now")
+    confirm.click()
+    page.wait_for_url("**/impact/")
+    assert "Withdrawn" in page.content()
