@@ -32,6 +32,9 @@ class ReviewPort(Protocol):
     def editor_panels(self) -> list:
         """Panels shown above every module's and assembly's editor."""
 
+    def review_url_for(self, obj, user) -> str | None:
+        """The review screen a reader opening this item should see (its latest review), or None."""
+
 
 _port: ReviewPort | None = None
 

@@ -1,5 +1,6 @@
 """Admin screens for the content library: taxonomy, modules and assemblies."""
 
+from django.shortcuts import redirect
 from django.urls import include, path
 from wagtail import hooks
 from wagtail.admin.panels import MultiFieldPanel, ObjectList, TabbedInterface
@@ -7,7 +8,7 @@ from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_urls
 from .forms import ReviewableContentForm
@@ -51,6 +52,15 @@ class ModuleChooserViewSet(ChooserViewSet):
     edit_item_text = "Edit module"
 
 
+class ReviewableInspectView(InspectView):
+    """Readers land on the item's review screen, which tells the truth about its approval; Wagtail's
+    inspect page would show the draft's own fields ("Live: False", no expiry) instead."""
+
+    def get(self, request, *args, **kwargs):
+        url = review_port().review_url_for(self.object, request.user)
+        return redirect(url) if url else super().get(request, *args, **kwargs)
+
+
 class ReviewableViewSet(SnippetViewSet):
     list_display = [
         "title",
@@ -62,6 +72,7 @@ class ReviewableViewSet(SnippetViewSet):
     ]
     list_per_page = 50
     inspect_view_enabled = True
+    inspect_view_class = ReviewableInspectView
 
 
 def module_viewset(model) -> type[ReviewableViewSet]:

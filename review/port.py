@@ -1,5 +1,6 @@
 """review's side of modules/ports.py: what content asks of the review process, answered here."""
 
+from django.urls import reverse
 from wagtail.models import Revision, Workflow
 
 from . import selectors, services
@@ -27,3 +28,7 @@ class ReviewPortAdapter:
 
     def editor_panels(self) -> list:
         return [ReviewStatusPanel()]
+
+    def review_url_for(self, obj, user) -> str | None:
+        task_state = selectors.latest_review_of(obj)
+        return reverse("review:task", args=[task_state.pk]) if task_state else None

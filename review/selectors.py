@@ -135,6 +135,21 @@ def item_review_status(obj) -> ItemReviewStatus:
     return ItemReviewStatus(record, open_task)
 
 
+def latest_review_of(obj) -> TaskState | None:
+    """The item's most recent review step (open, returned or finished), for readers opening the item."""
+    if obj.pk is None:
+        return None
+    return (
+        TaskState.objects.filter(
+            workflow_state__base_content_type=obj.get_base_content_type(),
+            workflow_state__object_id=str(obj.pk),
+        )
+        .exclude(status=TaskState.STATUS_CANCELLED)
+        .order_by("-pk")
+        .first()
+    )
+
+
 def revision_approval(revision: Revision) -> ApprovalRecord | None:
     """The approval of exactly this revision, if it was ever approved (the package watermark asks)."""
     return ApprovalRecord.objects.filter(revision=revision).select_related("ended_by").first()
