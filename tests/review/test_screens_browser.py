@@ -120,6 +120,7 @@ def test_withdraw_is_reachable_on_the_approvals_list(browser, live_server, desk,
     assert withdraw.count() == 3  # the two claims and their reference
     for n in range(3):
         assert_reachable(page, withdraw.nth(n), f"Withdraw #{n + 1}")
+    shoot(page, f"approvals-scrolled-{width}")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -142,6 +143,19 @@ def test_sign_is_reachable_on_the_review_screen(browser, live_server, desk, widt
     shoot(page, f"review-{width}")
     assert_reachable(page, page.get_by_role("button", name="Sign", exact=True), "Sign")
     assert_reachable(page, page.get_by_label("Password"), "the password field")
+    shoot(page, f"review-sign-{width}")  # Wagtail scrolls its content area: shoot where Sign is
+    # Only the meanings that fit the chosen decision are offered.
+    meaning = page.get_by_label("Meaning")
+    box = meaning.bounding_box()
+    assert box["x"] + box["width"] <= WIDTHS[width][0], "the meaning list runs off the screen"
+    page.get_by_label("Changes requested").check()
+    assert meaning.input_value().startswith("Changes requested")
+    page.get_by_label("Approved").check()
+    assert meaning.input_value().startswith("Approved")
+    offered = meaning.evaluate(
+        "s => [...s.querySelectorAll('option')].filter(o => !o.parentElement.disabled).map(o => o.value)"
+    )
+    assert offered and all(value.startswith("Approved") for value in offered)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
