@@ -24,6 +24,9 @@ class ReviewableContentForm(WagtailAdminModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         self.limit_owner(for_user)
+        if "markets" in self.fields:
+            # A market's code alone ("DE-de") is easy to misread; the scope tab names it.
+            self.fields["markets"].label_from_instance = lambda market: f"{market.name} ({market.code})"
 
     def limit_owner(self, user):
         """The owner receives review outcomes and expiry warnings: an author, the creating one by default."""

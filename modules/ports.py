@@ -65,6 +65,9 @@ class ReviewPort(Protocol):
     def new_approval_expires_at(self) -> datetime:
         """When an approval given now would expire."""
 
+    def review_url_for(self, obj, user) -> str | None:
+        """The review screen a reader opening this item should see (its latest review), or None."""
+
 
 _port: ReviewPort | None = None
 

@@ -1,13 +1,14 @@
 """Admin screens for the content library: taxonomy, modules and assemblies."""
 
+from django.shortcuts import redirect
 from django.urls import include, path
 from wagtail import hooks
 from wagtail.admin.admin_url_finder import AdminURLFinder, register_admin_url_finder
 from wagtail.admin.panels import MultiFieldPanel, ObjectList, TabbedInterface
-from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
+from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_urls
 from .choosers import CHOOSERS, ModuleChooserViewSet
@@ -43,17 +44,27 @@ ICONS = {
 }
 
 
+class ReviewableInspectView(InspectView):
+    """Readers land on the item's review screen, which tells the truth about its approval; Wagtail's
+    inspect page would show the draft's own fields ("Live: False", no expiry) instead."""
+
+    def get(self, request, *args, **kwargs):
+        url = review_port().review_url_for(self.object, request.user)
+        return redirect(url) if url else super().get(request, *args, **kwargs)
+
+
 class ReviewableViewSet(SnippetViewSet):
     list_display = [
         "title",
         Column("type_label", label="Type"),
-        Column("approval_label", label="Approval"),
+        # The review status is the status: Wagtail's live/draft tag would call a withdrawn item "Draft".
+        Column("approval_label", label="Status"),
         "owner",
         UpdatedAtColumn(),
-        LiveStatusTagColumn(),
     ]
     list_per_page = 50
     inspect_view_enabled = True
+    inspect_view_class = ReviewableInspectView
 
 
 def module_viewset(model) -> type[ReviewableViewSet]:

@@ -59,8 +59,10 @@ def _name(obj) -> str:
 
 
 def _as_text(model, name: str, value) -> str:
+    if value in (None, "", []):
+        return ""  # an empty many-to-many is nothing chosen, not "[]"
     related = _related_model(model, name) if model is not None else None
-    if related is not None and value not in (None, "", []) and not _is_children(value):
+    if related is not None and not _is_children(value):
         return _names(related, value)
     if _is_children(value):
         # Inline objects (citations, placements): one line each, fields named, ids resolved.
@@ -76,8 +78,6 @@ def _as_text(model, name: str, value) -> str:
         )
     if isinstance(value, dict):
         return "; ".join(f"{key}: {item}" for key, item in sorted(value.items()))
-    if value in (None, ""):
-        return ""
     # Rich text is compared as the words a reader sees; plain fields exactly as typed (escaped on display).
     return strip_tags(str(value)) if _is_rich_text(model, name) else str(value)
 

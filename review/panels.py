@@ -13,6 +13,9 @@ class ReviewStatusPanel(Panel):
     class BoundPanel(Panel.BoundPanel):
         template_name = "review/panels/review_status.html"
 
+        class Media:
+            js = ["review/js/restart-warning.js"]
+
         def is_shown(self):
             return self.instance is not None and bool(self.instance.pk)
 
@@ -28,6 +31,10 @@ class ReviewStatusPanel(Panel):
                     "approval_state": status.state,
                     "review_url": reverse("review:task", args=[open_task.pk]) if open_task else None,
                     "changes_requested": status.changes_requested,
+                    "in_review": status.in_review,
+                    "signatures_to_void": selectors.approvals_on(open_task).count()
+                    if status.in_review
+                    else 0,
                     "withdraw_url": reverse(
                         "review:withdraw", args=[obj.get_base_content_type().model, obj.pk]
                     )

@@ -1,5 +1,6 @@
 """review's side of modules/ports.py: what content asks of the review process, answered here."""
 
+from django.urls import reverse
 from wagtail.models import Revision, Workflow
 
 from modules.ports import PinApproval, ReviewRoute
@@ -65,3 +66,7 @@ class ReviewPortAdapter:
 
     def new_approval_expires_at(self):
         return selectors.new_approval_expires_at()
+
+    def review_url_for(self, obj, user) -> str | None:
+        task_state = selectors.latest_review_of(obj)
+        return reverse("review:task", args=[task_state.pk]) if task_state else None

@@ -4,7 +4,7 @@ from dataclasses import dataclass, fields
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from wagtail.models import Revision, TaskState, Workflow, WorkflowState
 
@@ -54,9 +54,13 @@ def cascaded_from(record: ApprovalRecord):
 
 def approvals_listed(*, status: str | None = None):
     """Approval records for the approvals screen, newest first, optionally of one status."""
+    last_review = (
+        TaskState.objects.filter(revision_id=OuterRef("revision_id")).order_by("-pk").values("pk")[:1]
+    )
     records = (
         ApprovalRecord.objects.select_related("revision", "content_type", "base_content_type")
         .prefetch_related("revision__signatures")
+        .annotate(last_task_state_id=Subquery(last_review))
         .order_by("-approved_at")
     )
     return records.filter(status=status) if status else records
@@ -146,6 +150,21 @@ def item_review_status(obj) -> ItemReviewStatus:
         .first()
     )
     return ItemReviewStatus(record, open_task)
+
+
+def latest_review_of(obj) -> TaskState | None:
+    """The item's most recent review step (open, returned or finished), for readers opening the item."""
+    if obj.pk is None:
+        return None
+    return (
+        TaskState.objects.filter(
+            workflow_state__base_content_type=obj.get_base_content_type(),
+            workflow_state__object_id=str(obj.pk),
+        )
+        .exclude(status=TaskState.STATUS_CANCELLED)
+        .order_by("-pk")
+        .first()
+    )
 
 
 def revision_approval(revision: Revision) -> ApprovalRecord | None:
@@ -390,6 +409,9 @@ class ReviewScreen:
     citations: list[CitationLine]
     annotations: object
     my_disciplines: list
+    last_reviewed: Revision | None
+    changes_since_reviewed: list[FieldChange]
+    citations_waiting: int
     is_reviewer: bool
     may_discuss: bool
     can_sign: bool
@@ -398,6 +420,22 @@ class ReviewScreen:
 
     def as_context(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def last_reviewed_by(user, revision: Revision) -> Revision | None:
+    """The latest earlier revision of this item this user signed (approved or requested changes on)."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Revision.objects.filter(
+            base_content_type_id=revision.base_content_type_id,
+            object_id=revision.object_id,
+            created_at__lt=revision.created_at,
+            signatures__signer=user,
+        )
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def review_screen_for(task_state: TaskState, user) -> ReviewScreen:
@@ -414,6 +452,14 @@ def review_screen_for(task_state: TaskState, user) -> ReviewScreen:
         .order_by("signed_at")
     )
     editors = revision_editors(revision)
+    for signature in signatures:
+        # A signature on an earlier revision of this review was voided by the edit that restarted it.
+        signature.void = signature.revision_id != revision.pk
+    labels = annotatable_fields(revision)
+    annotations = list(revision_annotations(revision))
+    for annotation in annotations:
+        annotation.field_label = labels.get(annotation.field_path, annotation.field_path)
+    reviewed = last_reviewed_by(user, revision)
     return ReviewScreen(
         task_state=task_state,
         status_label="Changes requested"
@@ -428,8 +474,11 @@ def review_screen_for(task_state: TaskState, user) -> ReviewScreen:
         changes=field_changes(previous.revision if previous else None, revision),
         compared_with=previous,
         citations=citation_lines(revision),
-        annotations=revision_annotations(revision),
+        annotations=annotations,
         my_disciplines=my_disciplines,
+        last_reviewed=reviewed,
+        changes_since_reviewed=field_changes(reviewed, revision) if reviewed else [],
+        citations_waiting=len(unverified_citations(revision)) if is_open else 0,
         is_reviewer=is_reviewer,
         may_discuss=is_reviewer or user.pk in editors,
         can_sign=bool(my_disciplines) and is_open,

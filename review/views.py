@@ -5,7 +5,7 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import Group
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,10 +14,12 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.models import TaskState
 
-from modules.models import Assembly, Module
+from modules.models import Assembly, EDetail, Email, Invitation, Module
+from modules.models.assemblies import preview_base_url
 from modules.permissions import user_can_view
+from modules.rendering import render_edetail, render_email, render_invitation
 
-from . import roles, selectors, services
+from . import roles, selectors, services, tables
 from .errors import NotPermitted, ReviewError
 from .models import Annotation, ApprovalRecord, Signature
 
@@ -59,13 +61,19 @@ class SignatureForm(forms.Form):
     def __init__(self, *args, disciplines, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["discipline"].queryset = Group.objects.filter(pk__in=[d.pk for d in disciplines])
-        meanings = [
-            meaning
-            for discipline in disciplines
-            for decision, _ in Signature.DECISIONS
-            for meaning in roles.meanings_for(discipline.name, decision)
+        # Grouped by decision (optgroups) so a signer sees which meanings fit which decision;
+        # review/js/sign-form.js hides the other group, and the service still checks the pair.
+        self.fields["meaning"].choices = [
+            (
+                label,
+                [
+                    (meaning, meaning)
+                    for discipline in disciplines
+                    for meaning in roles.meanings_for(discipline.name, decision)
+                ],
+            )
+            for decision, label in Signature.DECISIONS
         ]
-        self.fields["meaning"].choices = [(m, m) for m in meanings]
 
 
 class AnnotationForm(forms.Form):
@@ -101,12 +109,13 @@ def dashboard(request):
     for state in screen.returned:
         state.edit_url = finder.get_edit_url(state.content_object)
     context = {
-        "my_reviews": screen.my_reviews,
+        "my_reviews": tables.reviews_table(screen.my_reviews),
         "returned": screen.returned,
         "is_coordinator": screen.is_coordinator,
+        **_header("Reviews"),
     }
     if screen.is_coordinator:
-        context["open_reviews"] = screen.open_reviews
+        context["open_reviews"] = tables.reviews_table(screen.open_reviews, show_started=True)
     return TemplateResponse(request, "review/dashboard.html", context)
 
 
@@ -129,6 +138,7 @@ def _render_review(request, task_state, *, error=None, status=200):
         "annotation_form": AnnotationForm(post if post and "body" in post else None, revision=revision),
         "locked_until": services.signing_locked_until(request.user),
         "error": error,
+        **_header(str(screen.object), (reverse("review:dashboard"), "Reviews")),
     }
     return TemplateResponse(request, "review/review.html", context, status=status)
 
@@ -136,10 +146,28 @@ def _render_review(request, task_state, *, error=None, status=200):
 @xframe_options_sameorigin
 def rendered(request, task_state_id: int):
     """The revision under review as it will be seen (email, slides, invitation or module)."""
-    obj = _task_state(task_state_id).revision.as_object()
+    revision = _task_state(task_state_id).revision
+    obj = revision.as_object()
     if not user_can_view(request.user, obj):
         return _error_page(request, "You may not see this item.", status=403)
-    return obj.serve_preview(request, obj.default_preview_mode)
+    approval = selectors.revision_approval(revision)
+    if approval is None:
+        return obj.serve_preview(request, obj.default_preview_mode)
+    return _render_with_job_code(request, obj, approval.job_code)
+
+
+def _render_with_job_code(request, obj, job_code: str):
+    """An approved revision as it was approved: the same renderers as the preview, with its job code."""
+    base_url = preview_base_url(request)
+    if isinstance(obj, Email):
+        return HttpResponse(render_email(obj, job_code=job_code, base_url=base_url).html)
+    if isinstance(obj, EDetail):
+        return HttpResponse(render_edetail(obj, job_code=job_code, base_url=base_url))
+    if isinstance(obj, Invitation):
+        return HttpResponse(render_invitation(obj, job_code=job_code, base_url=base_url))
+    mode = obj.default_preview_mode
+    context = {**obj.get_preview_context(request, mode), "job_code": job_code}
+    return TemplateResponse(request, obj.get_preview_template(request, mode), context)
 
 
 @require_POST
@@ -166,7 +194,16 @@ def sign(request, task_state_id: int):
         discipline=data["discipline"],
         comment=data["comment"],
     )
-    messages.success(request, f"Signed: {data['meaning']}.")
+    approval = selectors.revision_approval(task_state.revision)
+    if approval is not None:
+        # This signature completed the review: say what that means for the item, not only the signature.
+        messages.success(
+            request,
+            f"Signed: {data['meaning']}. “{approval.object_title}” is now approved and live as "
+            f"{approval.job_code} until {approval.expires_at:%Y-%m-%d}.",
+        )
+    else:
+        messages.success(request, f"Signed: {data['meaning']}.")
     return redirect("review:dashboard")
 
 
@@ -237,7 +274,13 @@ def withdraw(request, base: str, pk: int):
         messages.success(request, f"Withdrawn: {obj} ({report.ended.job_code}).")
         return redirect("review:impact", approval_id=report.ended.pk)
     affected = selectors.approvals_pinning(record).select_related("content_type") if record else []
-    context = {"object": obj, "record": record, "form": form, "affected": affected}
+    context = {
+        "object": obj,
+        "record": record,
+        "form": form,
+        "affected": affected,
+        **_header(f"Withdraw “{obj}”", (reverse("review:approvals"), "Approvals")),
+    }
     return TemplateResponse(request, "review/withdraw.html", context)
 
 
@@ -258,14 +301,27 @@ def approvals(request):
     status = request.GET.get("status")
     if status and status not in dict(ApprovalRecord.STATUSES):
         return _error_page(request, f"Unknown status “{status}”.", status=400)
-    records = selectors.approvals_listed(status=status)
+    records = list(selectors.approvals_listed(status=status)[:200])
+    for record in records:
+        record.review_url = (
+            reverse("review:task", args=[record.last_task_state_id]) if record.last_task_state_id else None
+        )
+    may_withdraw = roles.user_in_roles(request.user, roles.WITHDRAWERS)
     return TemplateResponse(
         request,
         "review/approvals.html",
         {
-            "records": records[:200],
+            "table": tables.approvals_table(records, may_withdraw=may_withdraw),
             "statuses": ApprovalRecord.STATUSES,
             "status": status,
-            "may_withdraw": roles.user_in_roles(request.user, roles.WITHDRAWERS),
+            **_header("Approvals"),
         },
     )
+
+
+def _header(title: str, *parents: tuple[str, str]) -> dict:
+    """Context for Wagtail's slim header: breadcrumbs from the dashboard down to this screen."""
+    crumbs = [{"url": reverse("wagtailadmin_home"), "label": "Home"}]
+    crumbs += [{"url": url, "label": label} for url, label in parents]
+    crumbs.append({"url": "", "label": title})
+    return {"breadcrumbs_items": crumbs, "header_title": title}

@@ -3,7 +3,9 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
@@ -13,7 +15,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from modules.models import ReviewableContent
 from modules.permissions import REVIEW_ONLY_ACTIONS
 
-from . import admin_urls, document_urls, document_views, selectors
+from . import admin_urls, document_urls, document_views, selectors, tables
 from .deletion import deletion_refusal
 from .models import JobCodePattern
 
@@ -48,6 +50,11 @@ def register_audit_export_menu_item():
     )
 
 
+@hooks.register("insert_global_admin_css")
+def review_desk_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("review/css/review.css"))
+
+
 class MyReviewsPanel(Component):
     name = "my_reviews"
     order = 50
@@ -56,7 +63,7 @@ class MyReviewsPanel(Component):
         self.user = user
 
     def render_html(self, parent_context=None):
-        reviews = list(selectors.reviews_for(self.user)[:10])
+        reviews = tables.reviews_table(list(selectors.reviews_for(self.user)[:10]), compact=True)
         return render_to_string("review/panels/my_reviews.html", {"reviews": reviews})
 
 

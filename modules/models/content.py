@@ -1,5 +1,6 @@
 """Modules: the smallest reviewable units that assets are assembled from."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -17,13 +18,12 @@ from .taxonomy import Audience, Channel, Indication, Market, Product, Specialty
 MODULE_RICH_TEXT_FEATURES = ["bold", "italic", "superscript", "subscript", "ol", "ul", "link"]
 
 # The Scope tab of every module's editor.
+# Checkboxes, not multi-select boxes: every choice visible by name, no Ctrl-click to keep the others.
 SCOPE_PANELS = [
-    FieldPanel("products"),
-    FieldPanel("indications"),
-    FieldPanel("markets"),
-    FieldPanel("audiences"),
-    FieldPanel("channels"),
-    FieldPanel("specialties"),
+    *(
+        FieldPanel(name, widget=forms.CheckboxSelectMultiple)
+        for name in ("products", "indications", "markets", "audiences", "channels", "specialties")
+    ),
     FieldPanel("owner"),
 ]
 

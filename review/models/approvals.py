@@ -104,6 +104,12 @@ class ApprovalRecord(models.Model):
     def in_force(self) -> bool:
         return self.is_in_force()
 
+    @property
+    def end_reason_sentence(self) -> str:
+        """The end reason as one sentence: reasons typed with or without a full stop read the same."""
+        reason = self.end_reason.strip()
+        return reason if not reason or reason[-1] in ".!?" else f"{reason}."
+
     def is_in_force(self, now=None) -> bool:
         """The row-level twin of `ApprovalRecord.objects.in_force()`, for records already loaded."""
         return self.status == self.APPROVED and self.expires_at > (now or timezone.now())

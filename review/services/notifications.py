@@ -1,4 +1,4 @@
-"""Emails the review process sends itself: expiry warnings to owners."""
+"""Emails the review process sends itself: expiry warnings to owners, restarts to reviewers."""
 
 from datetime import timedelta
 
@@ -49,3 +49,25 @@ def approvals_warn_expiring(*, days: int, now=None) -> list[ApprovalRecord]:
             )
         warned.append(record)
     return warned
+
+
+def reviewers_notify_restarted(*, obj, signatures, revision_id: int, editor=None) -> list[str]:
+    """Tell each reviewer whose signature an edit voided that the review restarted; returns who was told."""
+    editor_name = (editor.get_full_name() or editor.get_username()) if editor else "Someone"
+    told = []
+    for signer in {s.signer_id: s.signer for s in signatures}.values():
+        if not signer.email:
+            continue
+        send_mail(
+            subject=f"Review restarted: “{obj}” was edited",
+            message=(
+                f"Hello {signer.get_full_name() or signer.get_username()},\n\n"
+                f"{editor_name} edited “{obj}” while it was in review, so the review restarted on "
+                f"revision #{revision_id} and your signature on the earlier version is void. "
+                "The review screen shows what changed since the version you reviewed.\n"
+            ),
+            from_email=None,
+            recipient_list=[signer.email],
+        )
+        told.append(signer.email)
+    return told

@@ -134,7 +134,10 @@ def _check_can_sign(*, task_state, user, decision, meaning, discipline) -> None:
     if decision not in dict(Signature.DECISIONS):
         raise ReviewError("Choose whether you approve or request changes.")
     if meaning not in roles.meanings_for(discipline.name, decision):
-        raise ReviewError("Choose what your signature means from the list.")
+        decision_label = dict(Signature.DECISIONS)[decision]
+        raise ReviewError(
+            f"“{meaning}” does not fit “{decision_label}”: choose a meaning listed under {decision_label}."
+        )
     if (
         decision == Signature.APPROVED
         and selectors.approvals_on(task_state).filter(discipline=discipline).exists()
@@ -147,8 +150,11 @@ def _check_approvable(*, task_state, discipline) -> None:
     blocking = selectors.blocking_annotations(revision).count()
     if blocking:
         raise ApprovalBlocked(f"Resolve the {blocking} open must-fix annotation(s) before approving.")
+    # Legal and regulatory may sign in parallel with medical's citation check; only medical's own
+    # approval, and the signature that would complete the review, wait for every citation verified.
+    completes_review = not selectors.missing_disciplines(task_state).exclude(pk=discipline.pk).exists()
     unverified = selectors.unverified_citations(revision)
-    if unverified:
+    if unverified and (discipline.name == roles.MEDICAL or completes_review):
         numbers = ", ".join(str(n + 1) for n in unverified)
         raise ApprovalBlocked(f"A medical reviewer must verify citation(s) {numbers} before approval.")
     # Withdrawal and expiry cascade only to assembly approvals that exist, so an assembly in review

@@ -6,7 +6,8 @@ from wagtail.permissions import policy_registry
 
 from ..audit import audit_record
 from ..errors import NotPermitted, ReviewError
-from ..models import ApprovalRecord
+from ..models import ApprovalRecord, Signature
+from .notifications import reviewers_notify_restarted
 
 
 @transaction.atomic
@@ -47,6 +48,9 @@ def review_restart_if_edited(*, obj, revision: Revision, user=None) -> None:
     if task_state is None or task_state.revision_id == revision.pk:
         return
     with transaction.atomic():
+        voided = list(
+            Signature.objects.filter(task_state=task_state).select_related("signer").order_by("signed_at")
+        )
         task_state.specific.cancel(user=user, resume=True, comment="Edited during review: review restarted.")
         audit_record(
             action="review.restarted",
@@ -55,3 +59,10 @@ def review_restart_if_edited(*, obj, revision: Revision, user=None) -> None:
             revision_id=revision.pk,
             data={"previous_revision_id": task_state.revision_id},
         )
+        if voided:
+            # Mail leaves only once the restart is committed; a rolled-back edit tells nobody.
+            transaction.on_commit(
+                lambda: reviewers_notify_restarted(
+                    obj=obj, signatures=voided, revision_id=revision.pk, editor=user
+                )
+            )
