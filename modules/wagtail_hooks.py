@@ -1,14 +1,14 @@
 """Admin screens for the content library: taxonomy, modules and assemblies."""
 
 from django.shortcuts import redirect
-from django.urls import include, path
+from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.admin_url_finder import AdminURLFinder, register_admin_url_finder
 from wagtail.admin.panels import MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import EditView, InspectView, SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_urls
 from .choosers import CHOOSERS, ModuleChooserViewSet
@@ -53,6 +53,22 @@ class ReviewableInspectView(InspectView):
         return redirect(url) if url else super().get(request, *args, **kwargs)
 
 
+class ReviewableEditView(EditView):
+    """Readers who may view but not edit (reviewers, coordinators) opening an editor link land on the
+    item's review screen, or its read-only inspect view, instead of the admin home."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET" and not self.user_has_permission("change"):
+            if self.user_has_permission("view"):
+                obj = self.model.objects.filter(pk=kwargs.get("pk")).first()
+                if obj is not None:
+                    url = review_port().review_url_for(obj, request.user) or reverse(
+                        self.inspect_url_name, args=[obj.pk]
+                    )
+                    return redirect(url)
+        return super().dispatch(request, *args, **kwargs)
+
+
 class ReviewableViewSet(SnippetViewSet):
     list_display = [
         "title",
@@ -65,6 +81,7 @@ class ReviewableViewSet(SnippetViewSet):
     list_per_page = 50
     inspect_view_enabled = True
     inspect_view_class = ReviewableInspectView
+    edit_view_class = ReviewableEditView
 
 
 def module_viewset(model) -> type[ReviewableViewSet]:
