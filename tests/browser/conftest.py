@@ -21,7 +21,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "bui
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one Playwright at a time: a live sync instance blocks the next
 def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM):
