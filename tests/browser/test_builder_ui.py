@@ -114,8 +114,8 @@ def test_author_builds_an_edetail_from_approved_modules_then_adds_an_unapproved_
     page.set_viewport_size({"width": 1366, "height": 900})
 
     page.locator("footer [data-w-dropdown-target=toggle], footer .w-dropdown__toggle").first.click()
-    page.locator("button[name=action-submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the submit's redirect, not the page already loaded
+        page.locator("button[name=action-submit]").click()
     state = WorkflowState.objects.get(
         base_content_type=EDetail.get_base_content_type(), object_id=str(edetail.pk)
     )

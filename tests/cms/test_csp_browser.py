@@ -47,7 +47,21 @@ def browser():
 
 
 @pytest.fixture
-def claim_in_review(transactional_db, product, market):
+def page_tree(transactional_db):
+    """Wagtail's root page and site, made by its migrations and removed by an earlier test's flush;
+    the admin dashboard's site summary needs them."""
+    from wagtail.models import Locale, Page, Site
+
+    if not Page.objects.filter(depth=1).exists():
+        Locale.objects.get_or_create(language_code="en")
+        root = Page.add_root(title="Root", slug="root")
+        Site.objects.get_or_create(
+            hostname="localhost", defaults={"root_page": root, "is_default_site": True}
+        )
+
+
+@pytest.fixture
+def claim_in_review(transactional_db, page_tree, product, market):
     roles.ensure_role_groups()
     author = factories.UserFactory(username="alex")
     author.groups.add(Group.objects.get(name=roles.AUTHORS))
