@@ -145,9 +145,15 @@ class LifecycleMachine(RuleBasedStateMachine):
             )
 
     def log_in(self) -> None:
-        """The superuser and the scoped rep who search through the API (time travel ends sessions)."""
-        self.admin_client.force_login(self.people.admin)
-        self.rep_client.force_login(self.people.rep)
+        """The superuser and the scoped rep who search through the API (time travel ends sessions).
+
+        Each signs out first, as a browser's next request after the jump would: `force_login` alone
+        keeps the old session's data, and its last-seen time from before the jump signs the session
+        out on the next request (a 0.25-day jump leaves the session row itself unexpired).
+        """
+        for client, user in ((self.admin_client, self.people.admin), (self.rep_client, self.people.rep)):
+            client.logout()
+            client.force_login(user)
 
     def teardown(self):
         self.travel.stop()
@@ -628,3 +634,16 @@ def test_approval_lifecycle_invariants_hold_after_every_step(search_index, peopl
     with capsys.disabled():
         tally = LifecycleMachine.tally
         print(f"\nlifecycle state machine: {tally.examples} examples, {tally.steps} steps")
+
+
+def test_the_machine_signs_in_again_after_a_short_time_jump(search_index, people, product):
+    """A 6-hour jump left the old session unexpired, and the search check got 401 (fixed in `log_in`)."""
+    LifecycleMachine.people, LifecycleMachine.product, LifecycleMachine.index = people, product, search_index
+    machine = LifecycleMachine()
+    try:
+        machine.starting_library(owner="author")
+        machine.lifecycle_holds()
+        machine.time_passes(days=0.25)
+        machine.lifecycle_holds()  # searches through the API as the admin and the rep
+    finally:
+        machine.teardown()
