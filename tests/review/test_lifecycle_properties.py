@@ -12,6 +12,7 @@ Sizes come from the Hypothesis profile (tests/conftest.py): `ci` by default, and
 
 import functools
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -161,10 +162,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.atomic.__exit__(None, None, None)
         self.tally.examples += 1
         self.tally.steps += max(self.checks - 1, 0)
-        if self.tally.examples % 10 == 0:  # progress, visible with `pytest -s`
+        if self.tally.examples % 10 == 0:
+            # Progress of a long run, on the real stdout: the test's `capsys` would swallow a plain print.
             elapsed = time.monotonic() - self.tally.started
             print(
                 f"lifecycle: {self.tally.examples} examples, {self.tally.steps} steps, {elapsed:.0f} s",
+                file=sys.__stdout__,
                 flush=True,
             )
 

@@ -1,5 +1,7 @@
 """Property: whatever happens to content, search never returns anything not live, approved and unexpired."""
 
+import sys
+
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -107,6 +109,12 @@ def test_search_only_returns_live_approved_unexpired_content(
                 raise Rollback
         except Rollback:
             pass
+        if len(operations) % 10 == 0:  # progress of a long run (on the real stdout: capsys would hold it)
+            print(
+                f"search: {len(operations)} examples, {sum(operations)} operations",
+                file=sys.__stdout__,
+                flush=True,
+            )
 
     run()
     with capsys.disabled():
