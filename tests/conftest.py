@@ -160,3 +160,15 @@ def search_index(elasticsearch_node, db, taxonomy, product, market, other_market
     index.setup()
     yield index
     index.drop_all()
+
+
+@pytest.fixture
+def search_api_unthrottled(settings):
+    """The property tests search after every step, faster than a rep's SEARCH_API_RATE allows (HTTP 429)."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "search": "1000000/minute",
+        },
+    }

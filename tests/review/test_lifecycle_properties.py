@@ -630,7 +630,9 @@ def people(db, taxonomy, market, other_market):
     )
 
 
-def test_approval_lifecycle_invariants_hold_after_every_step(search_index, people, product, capsys):
+def test_approval_lifecycle_invariants_hold_after_every_step(
+    search_index, search_api_unthrottled, people, product, capsys
+):
     LifecycleMachine.people, LifecycleMachine.product, LifecycleMachine.index = people, product, search_index
     LifecycleMachine.tally = Tally()
     run_state_machine_as_test(LifecycleMachine)
