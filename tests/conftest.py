@@ -6,7 +6,7 @@ import socket
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 
 from modules.models import Audience, Channel, Specialty
@@ -25,8 +25,16 @@ hypothesis_settings.register_profile(
     "ci", max_examples=10, stateful_step_count=12, derandomize=True, print_blob=True, **_UNBOUNDED
 )
 # 270 examples: the lifecycle state machine runs 40 steps each, the search property 20-60 operations.
+# No explain phase: once an example fails, Hypothesis would re-run every shrink attempt under a line
+# tracer (sys.settrace), several times slower, and a failing 40-step example took longer to shrink
+# than a whole clean run (bench/RESULTS.md).
 hypothesis_settings.register_profile(
-    "long", max_examples=270, stateful_step_count=40, print_blob=True, **_UNBOUNDED
+    "long",
+    max_examples=270,
+    stateful_step_count=40,
+    print_blob=True,
+    phases=[phase for phase in Phase if phase is not Phase.explain],
+    **_UNBOUNDED,
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 if os.environ.get("HYPOTHESIS_MAX_EXAMPLES"):
@@ -152,3 +160,15 @@ def search_index(elasticsearch_node, db, taxonomy, product, market, other_market
     index.setup()
     yield index
     index.drop_all()
+
+
+@pytest.fixture
+def search_api_unthrottled(settings):
+    """The property tests search after every step, faster than a rep's SEARCH_API_RATE allows (HTTP 429)."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "search": "1000000/minute",
+        },
+    }

@@ -1,6 +1,10 @@
 """Property: whatever happens to content, search never returns anything not live, approved and unexpired."""
 
+import sys
+import time
+
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import given, settings
@@ -81,7 +85,13 @@ def _assert_only_live_approved_content(admin_client, search_index) -> None:
 
 
 def test_search_only_returns_live_approved_unexpired_content(
-    search_index, admin_client, product, market, django_capture_on_commit_callbacks, capsys
+    search_index,
+    search_api_unthrottled,
+    admin_client,
+    product,
+    market,
+    django_capture_on_commit_callbacks,
+    capsys,
 ):
     operations = []
 
@@ -107,7 +117,22 @@ def test_search_only_returns_live_approved_unexpired_content(
                 raise Rollback
         except Rollback:
             pass
+        if len(operations) % 10 == 0:  # progress of a long run (on the real stdout: capsys would hold it)
+            print(
+                f"search: {len(operations)} examples, {sum(operations)} operations",
+                file=sys.__stdout__,
+                flush=True,
+            )
 
     run()
     with capsys.disabled():
         print(f"\nsearch property: {len(operations)} examples, {sum(operations)} operations")
+
+
+def test_the_property_check_is_not_throttled_after_a_fast_stretch(
+    search_index, search_api_unthrottled, admin_client
+):
+    """The long run failed with HTTP 429 when cheap operations made over 600 searches in a minute."""
+    now = time.time()
+    cache.set(f"throttle_search_user-{admin_client.session['_auth_user_id']}", [now] * 600, 60)
+    _assert_only_live_approved_content(admin_client, search_index)
