@@ -13,7 +13,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
+import orjson
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 from wagtail.models import Revision
 
@@ -76,14 +79,19 @@ class ApprovalRow(NamedTuple):
         )
 
 
-APPROVAL_COLUMNS = (*ApprovalRow._fields[:-1], "revision__content")
+APPROVAL_COLUMNS = (*ApprovalRow._fields[:-1], "content_json")
 
 
 def approval_rows(queryset=None, *, chunk_size: int = 2000) -> Iterator[ApprovalRow]:
-    """Approval records as rows, streamed from one query (no model instances)."""
+    """Approval records as rows, streamed from one query (no model instances).
+
+    The revision's JSON comes as text and is parsed with orjson: Django's JSONField decoding
+    (json.loads per row) took half of a rebuild's read time (bench/RESULTS.md).
+    """
     queryset = queryset if queryset is not None else ApprovalRecord.objects.in_force()
-    rows = queryset.values_list(*APPROVAL_COLUMNS).iterator(chunk_size=chunk_size)
-    return map(ApprovalRow._make, rows)
+    queryset = queryset.annotate(content_json=Cast("revision__content", output_field=TextField()))
+    for *columns, content in queryset.values_list(*APPROVAL_COLUMNS).iterator(chunk_size=chunk_size):
+        yield ApprovalRow(*columns, orjson.loads(content))
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,7 @@ The rebuild (search/rebuild.py, pipelined) and the outbox drain (search/indexing
 through here, so both get the fast encoder measured in bench/RESULTS.md.
 """
 
-import json
-
+import orjson
 from elasticsearch import Elasticsearch, helpers
 
 INDEX_ACTION_KEYS = {"_index", "_id", "version", "version_type", "_source"}
@@ -15,27 +14,28 @@ HEADER = '{{"index":{{"_id":{id},"_index":{index},"version":{version},"version_t
 def bulk_lines(es: Elasticsearch, actions: list[dict]) -> list[bytes]:
     """The NDJSON lines of one bulk request: the bytes helpers.bulk would send for these actions.
 
-    Index headers are formatted from a template and sources go through one reused encoder with the
-    client serializer's settings: per-call json.dumps set-up was a fifth of a rebuild's Python time.
+    Index headers are formatted from a template and sources go through the client's serializer
+    (orjson, search/conf.py; it passes strings through as already encoded, hence orjson.dumps for
+    the header's strings): per-action expand_action and json.dumps set-up were a fifth of a
+    rebuild's Python time.
     """
-    serializer = es.transport.serializers.get_serializer("application/json")
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=serializer.default).encode
+    dumps = es.transport.serializers.get_serializer("application/json").dumps
     lines = []
     for action in actions:
         if action.keys() == INDEX_ACTION_KEYS:
             header = HEADER.format(
-                id=encode(action["_id"]),
-                index=encode(action["_index"]),
+                id=orjson.dumps(action["_id"]).decode(),
+                index=orjson.dumps(action["_index"]).decode(),
                 version=int(action["version"]),
-                version_type=encode(action["version_type"]),
+                version_type=orjson.dumps(action["version_type"]).decode(),
             )
             lines.append(header.encode())
-            lines.append(encode(action["_source"]).encode("utf-8", "surrogatepass"))
+            lines.append(dumps(action["_source"]))
             continue
         header, body = helpers.expand_action(action)
-        lines.append(serializer.dumps(header))
+        lines.append(dumps(header))
         if body is not None:
-            lines.append(serializer.dumps(body))
+            lines.append(dumps(body))
     return lines
 
 

@@ -5,6 +5,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils import timezone
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 
 from search.errors import SearchNotConfigured
 
@@ -30,4 +31,8 @@ def client() -> Elasticsearch:
 
 @lru_cache(maxsize=4)
 def _client(url: str, timeout: float) -> Elasticsearch:
-    return Elasticsearch(url, request_timeout=timeout, max_retries=1, retry_on_timeout=False)
+    # orjson for request and response bodies: JSON work was a third of a search request's Python time
+    # and most of a rebuild's serialising (bench/RESULTS.md).
+    return Elasticsearch(
+        url, request_timeout=timeout, max_retries=1, retry_on_timeout=False, serializer=OrjsonSerializer()
+    )

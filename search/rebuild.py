@@ -2,6 +2,7 @@
 
 import gc
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,6 +20,8 @@ from search.indexing import outbox_drain
 from search.outbox import outbox_redeliver_since
 
 BATCH_SIZE = 1000
+# Bulk requests in flight at once while the next chunk is built (see load_index).
+SENDERS = 2
 
 
 @dataclass
@@ -88,18 +91,18 @@ def load_index(
     thread (its connection and transaction); only the HTTP requests move.
     """
     indexed = failed = 0
-    with long_lived_objects_frozen(), ThreadPoolExecutor(1, thread_name_prefix="search-bulk") as sender:
-        in_flight: Future | None = None
+    in_flight: deque[Future] = deque()
+    with long_lived_objects_frozen(), ThreadPoolExecutor(SENDERS, thread_name_prefix="search-bulk") as sender:
         for chunk in _chunks(rows, batch_size):
             lines = bulk_lines(es, index_actions(index, chunk, builder))
-            if in_flight is not None:
-                ok, bad = in_flight.result()
+            if len(in_flight) == SENDERS:
+                ok, bad = in_flight.popleft().result()
                 indexed, failed = indexed + ok, failed + bad
                 if progress:
                     progress(indexed + failed, total)
-            in_flight = sender.submit(send_bulk, es, lines, len(chunk))
-        if in_flight is not None:
-            ok, bad = in_flight.result()
+            in_flight.append(sender.submit(send_bulk, es, lines, len(chunk)))
+        for future in in_flight:
+            ok, bad = future.result()
             indexed, failed = indexed + ok, failed + bad
     if progress:
         progress(indexed + failed, total)

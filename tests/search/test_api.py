@@ -269,3 +269,25 @@ def test_assemblies_are_indexed_with_their_channel(
     page = search(admin_client, type="email")
     assert [r["title"] for r in page["results"]] == ["Launch email"]
     assert page["results"][0]["kind"] == "assembly"
+
+
+def test_the_fast_representation_equals_the_declared_fields(
+    search_index, admin_client, rep, product, market, other_market, reference_obj
+):
+    """The search page is built directly for speed; it must say what the documented fields say."""
+    from search import selectors
+    from search.api.serializers import SearchPageSerializer
+    from search.query import SearchRequest
+
+    statement = "Fewer <b>events</b>."
+    factories.claim(product=product, market=market, reference_obj=reference_obj, statement=statement)
+    factories.text_block(product=product, market=other_market, title="Einleitung events")
+    sync(search_index)
+    for caller in (rep, factories.UserFactory(is_superuser=True)):
+        page = selectors.approved_content_search(
+            request=SearchRequest(q="events", filters={}, page_size=20),
+            access=selectors.access_for_user(caller),
+        )
+        assert page.results and page.facets
+        serializer = SearchPageSerializer(page, context={"caller": caller})
+        assert serializer.data == serializer.field_by_field(page)
