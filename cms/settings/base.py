@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files (no CDN)
     "django_tasks",
     "django_tasks_db",
     "ops",
@@ -169,6 +170,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Approved content API",
     "VERSION": "1",
     "PREPROCESSING_HOOKS": ["search.api.schema.public_endpoints_only"],
+    # The interactive docs (/api/v1/docs) load Swagger UI from drf-spectacular-sidecar's static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 # Channel delivery (delivery/): token rotation grace, render cache, rate limit, webhooks, pull log.
 DELIVERY_TOKEN_ROTATION_GRACE_HOURS = int(os.environ.get("DELIVERY_TOKEN_ROTATION_GRACE_HOURS", "24"))

@@ -114,3 +114,24 @@ def test_admin_and_review_screens_load_without_csp_violations(
     # The admin's scripts ran: Wagtail's rich-text editor (Draftail, a React app) rendered.
     page.goto(f"{live_server.url}{pages[2][1]}")
     page.wait_for_selector(".Draftail-Editor", timeout=10_000)
+
+
+def test_the_api_docs_run_from_our_own_files_under_the_csp(browser, live_server, db):
+    """Swagger UI at /api/v1/docs: it lists the operations, and every request stays on this server."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.add_init_script(RECORD_VIOLATIONS)
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    response = page.goto(f"{live_server.url}/api/v1/docs")
+    assert response.status == 200
+    page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+    paths = page.eval_on_selector_all(".opblock-summary-path", "nodes => nodes.map(n => n.textContent)")
+    assert "/api/v1/search" in paths and "/api/v1/content/{item_id}" in paths
+    assert page.evaluate("window.__cspViolations") == []
+    assert [url for url in requested if not url.startswith(live_server.url)] == []
+    shots = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "api-docs"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "docs-1366.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(shots / "docs-390.png"))
+    page.close()
