@@ -1,9 +1,11 @@
 """Admin screens of the delivery app that are more than a model form: a client's tokens (new token
 shown once, revoke, rotate), webhook redelivery and the compliance pull report."""
 
+from functools import wraps
+
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,7 +17,18 @@ from delivery.models import ChannelClient, ChannelToken, Pull, WebhookDelivery
 
 NEW_TOKEN_SESSION_KEY = "delivery_new_token"
 
-superuser_required = user_passes_test(lambda user: user.is_active and user.is_superuser)
+
+def superuser_required(view):
+    """Superusers only. Wagtail's admin URLs already send anonymous visitors to the admin login; any
+    other signed-in user gets 403 (user_passes_test sent them to Django's unused /accounts/login/)."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_superuser):
+            raise PermissionDenied("Only administrators manage channel clients, tokens and webhooks.")
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def remember_new_token(request, client: ChannelClient, raw: str) -> None:

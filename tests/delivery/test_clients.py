@@ -120,3 +120,25 @@ def test_migration_moves_clients_from_search_without_losing_scope_or_token(taxon
     legacy = ChannelClient.objects.get(name="Legacy")
     assert [m.code for m in legacy.markets.all()] == ["US-en"]
     assert legacy.tokens.get().digest == token_digest("legacy-token")
+
+
+def test_admin_users_who_are_not_superusers_are_refused_the_delivery_screens(client, us_client):
+    """They were sent to /accounts/login/, a page that does not exist (404). Now Wagtail's own refusal:
+    back to the dashboard with "you do not have permission", and nothing changed."""
+    from review import roles
+    from tests import factories
+
+    channel, _ = us_client
+    token = channel.tokens.get()
+    client.force_login(factories.reviewer(roles.AUTHORS))
+    for method, path in [
+        ("get", f"/admin/delivery/clients/{channel.pk}/tokens/"),
+        ("post", f"/admin/delivery/tokens/{token.pk}/revoke/"),
+        ("post", f"/admin/delivery/tokens/{token.pk}/rotate/"),
+        ("get", "/admin/delivery/pulls/"),
+    ]:
+        response = getattr(client, method)(path, follow=True)
+        assert response.redirect_chain == [("/admin/", 302)], path
+        assert "do not have permission" in response.content.decode(), path
+    token.refresh_from_db()
+    assert token.revoked_at is None
