@@ -42,6 +42,19 @@ class CodeListField(serializers.ListField):
         )
         return [part.strip() for value in raw for part in str(value).split(",") if part.strip()]
 
+    def run_child_validation(self, data):
+        # DRF reports item errors as {index: [...]}; the documented 400 body is {field: [messages]}.
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(
+                [
+                    f"Value {int(index) + 1}: {message}"
+                    for index, messages in error.detail.items()
+                    for message in messages
+                ]
+            ) from error
+
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
         if len(values) > MAX_VALUES:

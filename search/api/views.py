@@ -42,8 +42,14 @@ class CallerRateThrottle(throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+class SuggestionSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The title.")
+    type = serializers.CharField(help_text="Content type, e.g. claim.")
+    job_code = serializers.CharField()
+
+
 class SuggestionsSerializer(serializers.Serializer):
-    suggestions = serializers.ListField(child=serializers.CharField(), help_text="Titles, best first.")
+    suggestions = SuggestionSerializer(many=True, help_text="Distinct titles, best first.")
 
 
 class SearchAPIView(APIView):

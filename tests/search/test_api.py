@@ -291,3 +291,10 @@ def test_the_fast_representation_equals_the_declared_fields(
         assert page.results and page.facets
         serializer = SearchPageSerializer(page, context={"caller": caller})
         assert serializer.data == serializer.field_by_field(page)
+
+
+def test_a_bad_value_in_a_repeated_filter_gets_the_documented_error_shape(search_index, rep_client):
+    """Found by the API fuzzer: per-value errors came back as {"specialty": {"1": [...]}}."""
+    response = rep_client.get("/api/v1/search", {"specialty": ["cardiology", "a\x00b"]})
+    assert response.status_code == 400
+    assert response.json() == {"specialty": ["Value 2: Null characters are not allowed."]}
