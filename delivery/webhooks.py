@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from delivery import feed
-from delivery.authentication import scope_of
 from delivery.models import PublishedItem, WebhookCursor, WebhookDelivery, WebhookSubscription
+from delivery.scope_cache import scope_of
 from review.audit import audit_record
 
 logger = logging.getLogger(__name__)
