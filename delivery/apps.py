@@ -12,8 +12,10 @@ class DeliveryConfig(AppConfig):
 
         from delivery import receivers, schema  # noqa: F401 - schema registers the token scheme
         from delivery.models import ChannelClient
+        from delivery.package_sections import render_manifest_section
         from delivery.previews import channel_preview_url
         from modules.models import Audience, Channel, Market
+        from review import package_sections
         from review.models import OutboxEvent
         from search import previews
 
@@ -35,3 +37,4 @@ class DeliveryConfig(AppConfig):
                 )
         request_finished.connect(receivers.request_finished, dispatch_uid="delivery.request_finished")
         previews.register(channel_preview_url)
+        package_sections.register(render_manifest_section)
