@@ -76,19 +76,29 @@ def content_page(
     return ContentPage(items=items, next_cursor=next_cursor)
 
 
+SCOPE_RELATIONS = ("markets", "channels", "audiences")
+
+
+def published_scope_ids_many(approval_ids) -> dict[int, dict[str, frozenset[int]]]:
+    """Market, channel and audience ids of each published item: three queries however many items."""
+    found = {pk: {name: set() for name in SCOPE_RELATIONS} for pk in approval_ids}
+    for name in SCOPE_RELATIONS:
+        rows = (
+            getattr(PublishedItem, name)
+            .through.objects.filter(publisheditem_id__in=list(found))
+            .values_list("publisheditem_id", f"{name[:-1]}_id")
+        )
+        for item_pk, value in rows:
+            found[item_pk][name].add(value)
+    return {pk: {name: frozenset(ids) for name, ids in scope.items()} for pk, scope in found.items()}
+
+
 def published_scope_ids(approval_id: int) -> dict[str, frozenset[int]]:
-    """Market, channel and audience ids of a published item, cached: they are written once, at publication."""
+    """One item's scope ids, cached: an item's scope is written once, at publication."""
     key = f"delivery:item-scope:{approval_id}"
     ids = cache.get(key)
     if ids is None:
-        ids = {
-            name: frozenset(
-                getattr(PublishedItem, name)
-                .through.objects.filter(publisheditem_id=approval_id)
-                .values_list(f"{name[:-1]}_id", flat=True)
-            )
-            for name in ("markets", "channels", "audiences")
-        }
+        ids = published_scope_ids_many([approval_id])[approval_id]
         cache.set(key, ids, timeout=3600)
     return ids
 
