@@ -207,3 +207,26 @@ def test_fan_out_costs_the_same_queries_for_3_or_30_events_and_keeps_scope(
         WebhookDelivery.objects.filter(subscription=subscription).values_list("idempotency_key", flat=True)
     )
     assert len(keys) == WebhookDelivery.objects.filter(subscription=subscription).count() == 11
+
+
+def test_delivery_log_is_read_only_in_the_admin(
+    allow_http, admin_client, receiver, us_client, product, market, reference_obj
+):
+    channel, _ = us_client
+    webhook_subscription_create(client=channel, url=receiver.url, events=["withdrawn"])
+    claim = factories.claim(product=product, market=market, reference_obj=reference_obj)
+    content_withdraw(obj=claim, user=factories.reviewer(roles.REGULATORY), reason="US label")
+    webhooks_run()
+    delivery = WebhookDelivery.objects.get()
+    listing = admin_client.get("/admin/delivery_webhookdelivery/")
+    page = listing.content.decode()
+    assert listing.status_code == 200 and "Redeliver" in page
+    assert "/admin/delivery_webhookdelivery/new/" not in page and "Add webhook delivery" not in page
+    for url in (f"edit/{delivery.pk}/", f"delete/{delivery.pk}/", f"copy/{delivery.pk}/"):
+        assert f"/admin/delivery_webhookdelivery/{url}" not in page
+    assert admin_client.get(f"/admin/delivery_webhookdelivery/inspect/{delivery.pk}/").status_code == 200
+    for url in ("new/", f"edit/{delivery.pk}/", f"delete/{delivery.pk}/", f"copy/{delivery.pk}/"):
+        assert admin_client.get(f"/admin/delivery_webhookdelivery/{url}").status_code in {403, 404}, url
+        assert admin_client.post(f"/admin/delivery_webhookdelivery/{url}").status_code in {403, 404}, url
+    assert WebhookDelivery.objects.get() == delivery  # nothing deleted or changed
+    assert WebhookDelivery.objects.count() == 1
