@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_bench")
 os.environ.setdefault("DELIVERY_RATE_LIMIT", "1000000000/min")
+# Persistent database connections, as cms/settings/production.py has them: with the test settings'
+# default (0) every API request opened a new PostgreSQL connection, which the bare view never does.
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 import django  # noqa: E402

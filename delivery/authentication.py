@@ -10,19 +10,11 @@ from rest_framework import authentication, exceptions
 
 from delivery.models import ChannelClient, ChannelToken, token_digest
 from delivery.scope import DeliveryScope
+from delivery.scope_cache import ClientScope, cached_client_scope
 from delivery.services import token_touch
 from search.access import SearchAccess
 
 KEYWORDS = ("Bearer", "Token")
-
-
-def scope_of(client: ChannelClient) -> DeliveryScope:
-    return DeliveryScope(
-        markets=frozenset(m.code for m in client.markets.all()),
-        channels=frozenset(c.code for c in client.channels.all()),
-        audiences=frozenset(a.code for a in client.audiences.all()),
-        caller=f"channel:{client.name}",
-    )
 
 
 class ChannelUser(AnonymousUser):
@@ -39,10 +31,17 @@ class ChannelUser(AnonymousUser):
     def __str__(self):
         return f"channel {self.channel_client.name}"
 
-    def delivery_scope(self) -> DeliveryScope:
+    def client_scope(self) -> ClientScope:
         if not hasattr(self, "_scope"):
-            self._scope = scope_of(self.channel_client)
+            self._scope = cached_client_scope(self.channel_client)
         return self._scope
+
+    def delivery_scope(self) -> DeliveryScope:
+        return self.client_scope().codes
+
+    def delivery_scope_ids(self) -> DeliveryScope:
+        """The same scope as market, channel and audience row ids (see delivery/scope_cache.py)."""
+        return self.client_scope().ids
 
     def search_access(self) -> SearchAccess:
         scope = self.delivery_scope()
@@ -60,12 +59,9 @@ class ChannelTokenAuthentication(authentication.BaseAuthentication):
         if len(raw) > 200:
             raise exceptions.AuthenticationFailed("Unknown, revoked or expired channel token.")
         now = timezone.now()
+        # One query per request, never cached: a revoked, expired or deactivated token fails at once.
         token = (
-            ChannelToken.objects.usable(now)
-            .select_related("client")
-            .prefetch_related("client__markets", "client__channels", "client__audiences")
-            .filter(digest=token_digest(raw))
-            .first()
+            ChannelToken.objects.usable(now).select_related("client").filter(digest=token_digest(raw)).first()
         )
         if token is None:
             raise exceptions.AuthenticationFailed("Unknown, revoked or expired channel token.")

@@ -26,6 +26,9 @@ class ChannelClient(models.Model):
     )
     active = models.BooleanField(default=True, help_text="Inactive clients are refused with 401.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped in the same transaction as any change to the scope (delivery/scope_cache.py), so a scope
+    # cached under the old number is never read again: authentication reads this with the token.
+    scope_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -4,9 +4,11 @@ Everything is read from exactly the approved revision (``revision.as_object()``)
 """
 
 import json
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.urls import reverse
+from rest_framework.renderers import JSONRenderer
 
 from delivery.models import PublishedItem
 from delivery.renders import formats_for
@@ -163,17 +165,48 @@ def item_payload(request, item: PublishedItem, *, detail: bool = False) -> dict:
     return payload
 
 
+def _cache_key(request, approval_id: int, kind: str) -> str:
+    return f"delivery:item:{approval_id}:{kind}:{request.get_host()}:{request.scheme}"
+
+
+def _build(request, approval_id: int, *, detail: bool) -> dict:
+    item = PublishedItem.objects.select_related("approval__revision", "approval__content_type").get(
+        pk=approval_id
+    )
+    return item_payload(request, item, detail=detail)
+
+
 def cached_item_payload(request, approval_id: int, *, detail: bool) -> dict:
     """An approved revision's payload never changes, so it is built once per approval and host.
 
     Only the build is cached: whether the caller may have the item is checked on every request.
     """
-    key = f"delivery:item:{approval_id}:{int(detail)}:{request.get_host()}:{request.scheme}"
+    key = _cache_key(request, approval_id, "detail" if detail else "item")
     payload = cache.get(key)
     if payload is None:
-        item = PublishedItem.objects.select_related("approval__revision", "approval__content_type").get(
-            pk=approval_id
-        )
-        payload = item_payload(request, item, detail=detail)
+        payload = _build(request, approval_id, detail=detail)
         cache.set(key, payload, timeout=3600)
     return payload
+
+
+@dataclass(frozen=True)
+class StoredDetail:
+    """The detail JSON of one approval as bytes, ready to send, and the revision for the pull log."""
+
+    body: bytes
+    revision_id: int
+
+
+def stored_detail(request, approval_id: int) -> StoredDetail:
+    """The detail response body, rendered once per approval and host (the payload never changes).
+
+    Serving stored bytes skips building and re-encoding 4 kB of JSON on every pull; the bytes are
+    what DRF's JSONRenderer makes of the payload, so the response is the same as before caching.
+    """
+    key = _cache_key(request, approval_id, "detail-bytes")
+    stored = cache.get(key)
+    if stored is None:
+        payload = _build(request, approval_id, detail=True)
+        stored = StoredDetail(body=JSONRenderer().render(payload), revision_id=payload["revision_id"])
+        cache.set(key, stored, timeout=3600)
+    return stored

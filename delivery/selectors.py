@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -75,18 +76,49 @@ def content_page(
     return ContentPage(items=items, next_cursor=next_cursor)
 
 
-def content_item_approval_id(*, scope: DeliveryScope, item_id: str, now=None) -> int:
-    """The approval id of the item in force and in scope (one indexed query), else ContentNotFound."""
+SCOPE_RELATIONS = ("markets", "channels", "audiences")
+
+
+def published_scope_ids_many(approval_ids) -> dict[int, dict[str, frozenset[int]]]:
+    """Market, channel and audience ids of each published item: three queries however many items."""
+    found = {pk: {name: set() for name in SCOPE_RELATIONS} for pk in approval_ids}
+    for name in SCOPE_RELATIONS:
+        rows = (
+            getattr(PublishedItem, name)
+            .through.objects.filter(publisheditem_id__in=list(found))
+            .values_list("publisheditem_id", f"{name[:-1]}_id")
+        )
+        for item_pk, value in rows:
+            found[item_pk][name].add(value)
+    return {pk: {name: frozenset(ids) for name, ids in scope.items()} for pk, scope in found.items()}
+
+
+def published_scope_ids(approval_id: int) -> dict[str, frozenset[int]]:
+    """One item's scope ids, cached: an item's scope is written once, at publication."""
+    key = f"delivery:item-scope:{approval_id}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = published_scope_ids_many([approval_id])[approval_id]
+        cache.set(key, ids, timeout=3600)
+    return ids
+
+
+def content_item_approval_id(*, scope_ids: DeliveryScope, item_id: str, now=None) -> int:
+    """The approval id of the item in force and in scope, else ContentNotFound.
+
+    Whether the approval is in force is asked of the database on every call (one indexed query);
+    the item's scope never changes once published, so it is compared in memory, by row ids, with
+    the caller's scope (`DeliveryScope.permits`, the same rule as `PublishedItem...in_scope`).
+    """
     if not ITEM_ID.match(item_id or ""):
         raise ContentNotFound()
     found = (
         PublishedItem.objects.in_force(now or timezone.now())
-        .in_scope(scope)
         .filter(item_id=item_id)
         .values_list("pk", flat=True)
         .first()
     )
-    if found is None:
+    if found is None or not scope_ids.permits(**published_scope_ids(found)):
         raise ContentNotFound()
     return found
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from delivery.errors import InvalidDeliveryRequest
@@ -130,6 +131,14 @@ def channel_token_rotate(*, token: ChannelToken, actor=None) -> tuple[ChannelTok
         data={"old_token_id": token.pk, "new_token_id": new.pk, "old_expires_at": token.expires_at},
     )
     return new, raw
+
+
+def channel_scope_versions_bump(*, client_ids) -> None:
+    """Invalidate cached scopes (delivery/scope_cache.py): of these clients, or of all when None."""
+    clients = (
+        ChannelClient.objects.all() if client_ids is None else ChannelClient.objects.filter(pk__in=client_ids)
+    )
+    clients.update(scope_version=F("scope_version") + 1)
 
 
 def token_touch(*, token: ChannelToken, now=None) -> None:

@@ -1,7 +1,6 @@
 """Admin under Settings: channel clients (tokens shown once), webhooks, the delivery log and pull report."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -9,6 +8,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from delivery import admin_urls, services
 from delivery.admin_views import remember_new_token
@@ -28,11 +29,24 @@ class ServiceCreateView(generic.CreateView):
             return self.form_invalid(form)
 
 
-class NoCreateView(generic.CreateView):
-    """Deliveries are made by the change feed, never by hand."""
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Nobody adds, edits, copies or deletes these by hand, superusers included: the system makes them.
 
-    def dispatch(self, request, *args, **kwargs):
-        raise PermissionDenied("Webhook deliveries are created from the change feed.")
+    Wagtail then shows no Add, Edit or Delete button; the viewset also drops those URLs (a refused
+    admin view only redirects to the dashboard, so a 404 is the clearer answer).
+    """
+
+    REFUSED = frozenset({"add", "change", "delete"})
+
+    def user_has_permission(self, user, action):
+        return action not in self.REFUSED and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        return super().users_with_any_permission([a for a in actions if a not in self.REFUSED])
+
+
+# The delivery log is evidence of what was sent: it is read and redelivered, never edited.
+register_permission_policy(WebhookDelivery, ReadOnlyPermissionPolicy(WebhookDelivery))
 
 
 class ChannelClientCreateView(ServiceCreateView):
@@ -119,7 +133,8 @@ class WebhookDeliveryViewSet(ModelViewSet):
     icon = "list-ul"
     menu_label = "Webhook deliveries"
     add_to_settings_menu = True
-    exclude_form_fields = [
+    copy_view_enabled = False
+    exclude_form_fields = [  # no form is ever shown (see ReadOnlyPermissionPolicy); Wagtail wants a list
         "subscription",
         "event",
         "idempotency_key",
@@ -148,7 +163,9 @@ class WebhookDeliveryViewSet(ModelViewSet):
         ),
     ]
     inspect_view_enabled = True
-    add_view_class = NoCreateView
+
+    def get_urlpatterns(self):
+        return [url for url in super().get_urlpatterns() if url.name not in {"add", "edit", "delete"}]
 
 
 channel_client_viewset = ChannelClientViewSet("delivery_channelclient")

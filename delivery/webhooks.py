@@ -20,9 +20,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from delivery import feed
-from delivery.authentication import scope_of
-from delivery.models import PublishedItem, WebhookCursor, WebhookDelivery, WebhookSubscription
+from delivery import feed, selectors
+from delivery.models import WebhookCursor, WebhookDelivery, WebhookSubscription
+from delivery.scope_cache import client_scope_of
 from review.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -65,25 +65,10 @@ def fan_out() -> int:
         subscriptions = list(
             WebhookSubscription.objects.filter(active=True, client__active=True).select_related("client")
         )
-        scopes = {s.pk: scope_of(s.client) for s in subscriptions}
+        scopes = {s.pk: client_scope_of(s.client).ids for s in subscriptions}
         while True:
             events, more = feed.events_after(position, limit=FAN_OUT_BATCH)
-            for event in events:
-                for subscription in subscriptions:
-                    if event.kind not in subscription.events or event.occurred_at < subscription.created_at:
-                        continue
-                    if (
-                        not PublishedItem.objects.in_scope(scopes[subscription.pk])
-                        .filter(pk=event.item_id)
-                        .exists()
-                    ):
-                        continue
-                    _, made = WebhookDelivery.objects.get_or_create(
-                        subscription=subscription,
-                        event=event,
-                        defaults={"idempotency_key": f"evt_{event.pk}"},
-                    )
-                    created += made
+            created += _deliveries_record(events, subscriptions, scopes)
             if events:
                 position = events[-1].position
             if not more:
@@ -91,6 +76,34 @@ def fan_out() -> int:
         cursor.position = str(position)
         cursor.save(update_fields=["position"])
     return created
+
+
+def _deliveries_record(events, subscriptions, scopes) -> int:
+    """Delivery rows for one batch of events, in a fixed number of queries however many events.
+
+    The items' scopes are read for the whole batch and compared in memory (`DeliveryScope.permits`,
+    by row ids, as the detail view does); rows that exist already (a run that was interrupted) are
+    left alone, so every (subscription, event) pair gets exactly one row and one idempotency key.
+    """
+    if not events or not subscriptions:
+        return 0
+    item_scopes = selectors.published_scope_ids_many({event.item_id for event in events})
+    wanted = [
+        WebhookDelivery(subscription=subscription, event=event, idempotency_key=f"evt_{event.pk}")
+        for event in events
+        for subscription in subscriptions
+        if event.kind in subscription.events
+        and event.occurred_at >= subscription.created_at
+        and scopes[subscription.pk].permits(**item_scopes[event.item_id])
+    ]
+    existing = set(
+        WebhookDelivery.objects.filter(
+            event__in=[event.pk for event in events], subscription__in=[s.pk for s in subscriptions]
+        ).values_list("subscription_id", "event_id")
+    )
+    new = [d for d in wanted if (d.subscription_id, d.event_id) not in existing]
+    WebhookDelivery.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
 
 
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:

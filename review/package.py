@@ -19,7 +19,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from modules import rendering
 from modules.models import Assembly, Claim, EDetail, Email, Invitation
 
-from . import selectors
+from . import package_sections, selectors
 from .exports import data_json
 from .hashing import content_hash
 from .labels import object_type_label
@@ -208,6 +208,7 @@ def package_context(revision: Revision) -> dict:
         "annotations": selectors.revision_annotations(revision),
         "signatures": [(s, s.content_hash == digest) for s in signatures],
         "history": [(entry, data_json(entry)) for entry in history(revision)],
+        "extra_sections": package_sections.sections_for(status.record),
         "generated_at": timezone.now(),
     }
 

@@ -29,7 +29,7 @@ from delivery.errors import (
     RenderNotOffered,
     ScopeDenied,
 )
-from delivery.payloads import cached_item_payload
+from delivery.payloads import cached_item_payload, stored_detail
 from delivery.renders import ALL_FORMATS, approved_render
 from delivery.throttling import ChannelTokenRateThrottle
 from review.hashing import canonical_bytes
@@ -129,15 +129,14 @@ class ContentDetailView(DeliveryAPIView):
     )
     def get(self, request, item_id: str):
         self.params(NoParamsSerializer)
-        approval_id = selectors.content_item_approval_id(scope=self.scope, item_id=item_id)
-        payload = cached_item_payload(request, approval_id, detail=True)
-        pulls.pull_record(
-            token=request.user.token,
-            approval_id=approval_id,
-            revision_id=payload["revision_id"],
-            item_id=item_id,
+        approval_id = selectors.content_item_approval_id(
+            scope_ids=self.request.user.delivery_scope_ids(), item_id=item_id
         )
-        return Response(payload)
+        stored = stored_detail(request, approval_id)
+        pulls.pull_record(
+            token=request.user.token, approval_id=approval_id, revision_id=stored.revision_id, item_id=item_id
+        )
+        return HttpResponse(stored.body, content_type="application/json")
 
 
 class ContentCanonicalView(DeliveryAPIView):

@@ -162,3 +162,71 @@ def test_admin_redeliver_sends_again_with_the_same_key(
     webhooks_run()
     payloads = receiver.verified(subscription.secret)
     assert len(payloads) == 2 and payloads[0]["idempotency_key"] == payloads[1]["idempotency_key"]
+
+
+def test_fan_out_costs_the_same_queries_for_3_or_30_events_and_keeps_scope(
+    us_client, us_email, gb_market, product, reference_obj, allow_http
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from delivery.models import FeedEvent, PublishedItem
+    from delivery.webhooks import fan_out
+
+    gb_claim = factories.claim(product=product, market=gb_market, reference_obj=reference_obj)
+    gb_email = factories.email(
+        product=product,
+        market=gb_market,
+        modules=[gb_claim, factories.safety(product=product, market=gb_market)],
+    )
+    factories.approve(gb_email)
+    channel, _raw = us_client
+    subscription = webhook_subscription_create(
+        client=channel, url="http://127.0.0.1:9/hooks", events=["published", "withdrawn"]
+    )
+    fan_out()  # the approvals' own events
+    us_item = PublishedItem.objects.get(item_id=f"email-{us_email.pk}")
+    gb_item = PublishedItem.objects.get(item_id=f"email-{gb_email.pk}")
+
+    def fan_out_counted(n: int) -> tuple[int, int]:
+        FeedEvent.objects.bulk_create(
+            FeedEvent(kind=kind, item=item, revision_id=1, job_code="T")
+            for _ in range(n)
+            for kind, item in (("published", us_item), ("withdrawn", gb_item), ("expired", us_item))
+        )
+        with CaptureQueriesContext(connection) as queries:
+            created = fan_out()
+        return created, len(queries)
+
+    small, small_queries = fan_out_counted(1)
+    large, large_queries = fan_out_counted(10)
+    # Only the US item's "published" events: GB is out of scope, "expired" was not subscribed to.
+    assert (small, large) == (1, 10)
+    assert large_queries == small_queries
+    keys = set(
+        WebhookDelivery.objects.filter(subscription=subscription).values_list("idempotency_key", flat=True)
+    )
+    assert len(keys) == WebhookDelivery.objects.filter(subscription=subscription).count() == 11
+
+
+def test_delivery_log_is_read_only_in_the_admin(
+    allow_http, admin_client, receiver, us_client, product, market, reference_obj
+):
+    channel, _ = us_client
+    webhook_subscription_create(client=channel, url=receiver.url, events=["withdrawn"])
+    claim = factories.claim(product=product, market=market, reference_obj=reference_obj)
+    content_withdraw(obj=claim, user=factories.reviewer(roles.REGULATORY), reason="US label")
+    webhooks_run()
+    delivery = WebhookDelivery.objects.get()
+    listing = admin_client.get("/admin/delivery_webhookdelivery/")
+    page = listing.content.decode()
+    assert listing.status_code == 200 and "Redeliver" in page
+    assert "/admin/delivery_webhookdelivery/new/" not in page and "Add webhook delivery" not in page
+    for url in (f"edit/{delivery.pk}/", f"delete/{delivery.pk}/", f"copy/{delivery.pk}/"):
+        assert f"/admin/delivery_webhookdelivery/{url}" not in page
+    assert admin_client.get(f"/admin/delivery_webhookdelivery/inspect/{delivery.pk}/").status_code == 200
+    for url in ("new/", f"edit/{delivery.pk}/", f"delete/{delivery.pk}/", f"copy/{delivery.pk}/"):
+        assert admin_client.get(f"/admin/delivery_webhookdelivery/{url}").status_code in {403, 404}, url
+        assert admin_client.post(f"/admin/delivery_webhookdelivery/{url}").status_code in {403, 404}, url
+    assert WebhookDelivery.objects.get() == delivery  # nothing deleted or changed
+    assert WebhookDelivery.objects.count() == 1

@@ -1,0 +1,134 @@
+"""The detail request's hot path: a fixed number of queries, and caches that never outlive a change.
+
+The token and its client are read on every request; the client's scope is cached under its scope
+version and the item's JSON per approval. Each test warms those caches first, then changes
+something and checks the very next request.
+"""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from delivery.models import ChannelClient, ChannelToken
+from delivery.services import channel_token_revoke, channel_token_rotate
+from modules.models import Audience, Channel, Market
+from tests import factories
+
+
+def detail_url(obj) -> str:
+    return f"/api/v1/content/{obj._meta.model_name}-{obj.pk}"
+
+
+@pytest.fixture
+def warm(api, us_email):
+    """The US client has pulled the email twice: its scope and the item's JSON are cached."""
+    for _ in range(2):
+        assert api.get(detail_url(us_email)).status_code == 200
+    return api
+
+
+def test_a_detail_request_costs_two_queries_however_big_the_item(
+    warm, us_email, product, market, reference_obj
+):
+    # The token with its client, then "is this approval in force" (promise 1, asked every time).
+    with CaptureQueriesContext(connection) as queries:
+        response = warm.get(detail_url(us_email))
+    assert response.status_code == 200
+    assert len(queries) == 2, [q["sql"][:120] for q in queries]
+    # A bigger item (more modules) costs the same once its JSON is stored.
+    claims = [factories.claim(product=product, market=market, reference_obj=reference_obj) for _ in range(4)]
+    bigger = factories.email(
+        product=product, market=market, modules=[*claims, factories.safety(product=product, market=market)]
+    )
+    factories.approve(bigger)
+    assert warm.get(detail_url(bigger)).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert warm.get(detail_url(bigger)).status_code == 200
+    assert len(queries) == 2, [q["sql"][:120] for q in queries]
+
+
+def test_stored_detail_is_the_payload_and_hashes_like_before(warm, us_email):
+    first, again = warm.get(detail_url(us_email)), warm.get(detail_url(us_email))
+    assert first.content == again.content
+    assert first["Content-Type"] == "application/json"
+    assert first["Cache-Control"] == "private, no-store"
+    body = json.loads(first.content)
+    assert body["id"] == f"email-{us_email.pk}" and body["canonical_content"]
+
+
+def test_revoke_takes_effect_on_the_next_request(warm, us_client, us_email):
+    channel, _raw = us_client
+    channel_token_revoke(token=channel.tokens.get())
+    response = warm.get(detail_url(us_email))
+    assert response.status_code == 401 and "revoked" in response.json()["detail"]
+
+
+def test_rotation_and_expiry_take_effect_on_the_next_request(warm, client, us_client, us_email, settings):
+    channel, _raw = us_client
+    new, new_raw = channel_token_rotate(token=channel.tokens.get())
+    assert client.get(detail_url(us_email), HTTP_AUTHORIZATION=f"Bearer {new_raw}").status_code == 200
+    assert warm.get(detail_url(us_email)).status_code == 200  # the old one, within its grace period
+    ChannelToken.objects.filter(pk=channel.tokens.exclude(pk=new.pk).get().pk).update(
+        expires_at=timezone.now()
+    )
+    assert warm.get(detail_url(us_email)).status_code == 401
+    assert client.get(detail_url(us_email), HTTP_AUTHORIZATION=f"Bearer {new_raw}").status_code == 200
+
+
+def test_deactivating_the_client_in_the_admin_refuses_the_next_request(
+    warm, us_client, us_email, admin_client
+):
+    channel, _raw = us_client
+    form = {
+        "name": channel.name,
+        "markets": [m.pk for m in channel.markets.all()],
+        "channels": [c.pk for c in channel.channels.all()],
+        "audiences": [],
+    }  # "active" unticked
+    response = admin_client.post(f"/admin/delivery_channelclient/edit/{channel.pk}/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not ChannelClient.objects.get(pk=channel.pk).active
+    assert warm.get(detail_url(us_email)).status_code == 401
+
+
+def test_a_scope_change_in_the_admin_applies_to_the_next_request(
+    warm, us_client, us_email, gb_market, admin_client
+):
+    channel, _raw = us_client
+    form = {
+        "name": channel.name,
+        "markets": [gb_market.pk],  # US-en taken away
+        "channels": [c.pk for c in channel.channels.all()],
+        "audiences": [],
+        "active": "on",
+    }
+    assert admin_client.post(f"/admin/delivery_channelclient/edit/{channel.pk}/", form).status_code == 302
+    assert warm.get(detail_url(us_email)).status_code == 404
+    assert warm.get("/api/v1/content").json()["results"] == []
+    # And given back through the ORM (a script, the shell): the next request sees it again.
+    channel.markets.add(Market.objects.get(code="US-en"))
+    assert warm.get(detail_url(us_email)).status_code == 200
+
+
+@pytest.mark.parametrize("relation", ["channels", "audiences"])
+def test_narrowing_channels_or_audiences_applies_to_the_next_request(warm, us_client, us_email, relation):
+    channel, _raw = us_client
+    if relation == "channels":
+        channel.channels.set(Channel.objects.filter(code="web"))
+    else:
+        channel.audiences.set(Audience.objects.filter(code="patient"))  # the email is not for patients
+    assert warm.get(detail_url(us_email)).status_code == 404
+    assert warm.get("/api/v1/content").json()["results"] == []
+
+
+def test_renaming_a_market_code_reaches_cached_scopes(warm, us_email, market):
+    assert warm.get("/api/v1/content", {"market": "US-en"}).json()["results"]
+    market.code = "US-EN2"
+    market.save()
+    listed = warm.get("/api/v1/content", {"market": "US-EN2"})
+    assert listed.status_code == 200, listed.content
+    assert f"email-{us_email.pk}" in [item["id"] for item in listed.json()["results"]]
+    assert warm.get(detail_url(us_email)).status_code == 200
