@@ -185,7 +185,7 @@ DELIVERY_PULL_LOG_SECONDS = float(os.environ.get("DELIVERY_PULL_LOG_SECONDS", "5
 # the largest request body of POST /api/v1/events (1,000 events with attributes fit well within it).
 ENGAGEMENT_MAX_EVENT_AGE_DAYS = int(os.environ.get("ENGAGEMENT_MAX_EVENT_AGE_DAYS", "90"))
 ENGAGEMENT_MAX_CLOCK_SKEW_SECONDS = int(os.environ.get("ENGAGEMENT_MAX_CLOCK_SKEW_SECONDS", "300"))
-ENGAGEMENT_MAX_BATCH_BYTES = int(os.environ.get("ENGAGEMENT_MAX_BATCH_BYTES", str(4 * 1024 * 1024)))
+ENGAGEMENT_MAX_BATCH_BYTES = int(os.environ.get("ENGAGEMENT_MAX_BATCH_BYTES", str(2 * 1024 * 1024)))
 # The per-token rate limit counts in this cache; point it at a shared cache (memcached, Redis) when
 # more than one process serves the API, otherwise each process counts on its own.
 CACHES = {
