@@ -13,6 +13,7 @@ from review.outbox_health import outbox_health
 urlpatterns = [
     path("api/v1/", include("search.api.urls")),
     path("api/v1/", include("delivery.api.urls")),
+    path("api/v1/", include("engagement.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the docs run under the site's CSP.
     path("api/v1/docs", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -58,5 +58,6 @@ def test_published_schema_declares_the_token_the_errors_and_no_admin_api(tmp_pat
     assert "Bearer <token>" in scheme["description"]
     for name in ("/api/v1/search", "/api/v1/search/suggest"):
         assert {"200", "400", "401", "403", "429", "503"} <= set(paths[name]["get"]["responses"])
-    for path_item in paths.values():
-        assert {"channelToken": []} in path_item["get"]["security"]
+    for path_item in paths.values():  # GETs, and POST /api/v1/events
+        for operation in path_item.values():
+            assert {"channelToken": []} in operation["security"]
