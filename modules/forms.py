@@ -54,14 +54,25 @@ class ReviewableContentForm(WagtailAdminModelForm):
                 self.add_error(None, message)
 
     def kept_children(self) -> dict[str, list]:
-        return {
-            name: [form.instance for form in kept_forms(formset)] for name, formset in self.formsets.items()
-        }
+        """The inline objects that will be saved, by relation; nested ones (an e-detail slide's
+        placements) are gathered under their relation name across all their parents."""
+        children: dict[str, list] = {}
+        for name, form in kept_inline_forms(self.formsets):
+            children.setdefault(name, []).append(form.instance)
+        return children
 
     def check_placements(self):
-        formset = self.formsets.get("placements")
-        if formset is None or not hasattr(self.instance, "placement_errors"):
+        if not hasattr(self.instance, "placement_errors"):
             return
+        for name, form in kept_inline_forms(self.formsets):
+            if name == "placements":
+                for message in self.instance.placement_errors(form.instance):
+                    form.add_error("module", message)
+
+
+def kept_inline_forms(formsets: dict):
+    """(relation name, form) for every kept inline form, descending into nested inline panels."""
+    for name, formset in formsets.items():
         for form in kept_forms(formset):
-            for message in self.instance.placement_errors(form.instance):
-                form.add_error("module", message)
+            yield name, form
+            yield from kept_inline_forms(getattr(form, "formsets", {}))

@@ -119,3 +119,17 @@ class WhereUsedPanel(Panel):
             has_pk = self.instance is not None and self.instance.pk
             context["uses"] = module_usage(self.instance) if has_pk else []
             return context
+
+
+class SlideRegionsPanel(Panel):
+    """Inside each e-detail slide: the regions of its layout and which of its modules fill them."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "modules/panels/slide_regions.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            slide = self.instance
+            context["regions"] = slide.regions if slide is not None else []
+            context["layout"] = slide.get_layout_display() if slide is not None else ""
+            return context
