@@ -279,7 +279,9 @@ def seed_assemblies(taxonomy: dict, made: dict, author, review: DemoReview) -> N
                 title="Simple to start",
                 layout=Slide.TWO_COLUMNS,
                 sort_order=2,
-                placements=pinned(SlidePlacement, [claims[2], claims[3], made["isi"]["US-en"], made["ctas"][0]]),
+                placements=pinned(
+                    SlidePlacement, [claims[2], claims[3], made["isi"]["US-en"], made["ctas"][0]]
+                ),
             ),
         ]
         return edetail

@@ -58,6 +58,8 @@ class ReadinessPanel(Panel):
             context["variant_url"] = reverse(
                 "modules:variant", args=[self.instance._meta.model_name, self.instance.pk]
             )
+            if hasattr(self.instance, "slides_with_placements"):
+                context["arrange_url"] = reverse("modules:arrange_slides", args=[self.instance.pk])
             return context
 
 
@@ -132,4 +134,6 @@ class SlideRegionsPanel(Panel):
             slide = self.instance
             context["regions"] = slide.regions if slide is not None else []
             context["layout"] = slide.get_layout_display() if slide is not None else ""
+            if slide is not None and slide.edetail_id:
+                context["arrange_url"] = reverse("modules:arrange_slides", args=[slide.edetail_id])
             return context

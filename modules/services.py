@@ -81,7 +81,9 @@ def assembly_new_variant(*, assembly: Assembly, market: Market, user) -> tuple[A
         kept = []
         for placement in placements:
             module = placement.module
-            problems = module.allows(product=variant.product, market=market, channel_code=variant.channel_code)
+            problems = module.allows(
+                product=variant.product, market=market, channel_code=variant.channel_code
+            )
             approved = approved_revision(module)
             if problems or approved is None:
                 reason = "; ".join(problems) if problems else "has no approval in force"
@@ -119,6 +121,8 @@ def placement_move_to_slide(
     saved since, nothing moves and the author is asked to look again.
     """
     locked = EDetail.objects.select_for_update().get(pk=edetail.pk)
+    if not locked.revisions.filter(pk=based_on).exists():
+        raise SlideMoveError("That is not a version of this e-detail; only its own slides can be chosen.")
     if based_on != locked.latest_revision_id:
         raise SlideMoveError("This e-detail was saved again since you opened it; look at its slides again.")
     draft = locked.get_latest_revision_as_object()

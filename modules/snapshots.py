@@ -16,7 +16,6 @@ new one for building objects (renders, the editor, pin moves). See docs/edetail-
 """
 
 import copy
-
 from typing import NamedTuple
 
 from .models import ASSEMBLY_TYPES

@@ -1,4 +1,4 @@
-"""Thin admin views: pin moves, new variants and invitation calendar files."""
+"""Thin admin views: pin moves, moving modules between e-detail slides, new variants and calendar files."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -9,11 +9,18 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.permissions import policy_registry
 
-from .models import ASSEMBLY_TYPES, Invitation, Market
+from .models import ASSEMBLY_TYPES, EDetail, Invitation, Market
 from .permissions import user_can_view
 from .rendering import invitation_ics
 from .selectors import placements_with_newer_approvals
-from .services import PinError, VariantError, assembly_new_variant, placement_move_pin
+from .services import (
+    PinError,
+    SlideMoveError,
+    VariantError,
+    assembly_new_variant,
+    placement_move_pin,
+    placement_move_to_slide,
+)
 
 ASSEMBLIES_BY_NAME = {model._meta.model_name: model for model in ASSEMBLY_TYPES}
 
@@ -94,3 +101,33 @@ def variant(request, model_name: str, pk: int):
     for line in left_out:
         messages.warning(request, f"Not carried over: {line}")
     return redirect(AdminURLFinder(request.user).get_edit_url(copy))
+
+
+def arrange_slides(request, pk: int):
+    """An e-detail's slides with their modules; POST moves one module to another slide (a new draft)."""
+    edetail = assembly_for(request, EDetail._meta.model_name, pk, "change")
+    status, error = 200, ""
+    if request.method == "POST":
+        fields = {name: request.POST.get(name, "") for name in ("based_on", "slide", "position", "to_slide")}
+        if not all(value.isdigit() for value in fields.values()):
+            status, error = 400, "Choose a module and the slide to move it to."
+        else:
+            try:
+                placement_move_to_slide(
+                    edetail=edetail, user=request.user, **{name: int(value) for name, value in fields.items()}
+                )
+            except SlideMoveError as error_:
+                status, error = 400, str(error_)
+            else:
+                messages.success(request, "Module moved. The change is a new draft.")
+                return redirect("modules:arrange_slides", pk=pk)
+    edetail.refresh_from_db()
+    draft = edetail.get_latest_revision_as_object()
+    context = {
+        "edetail": edetail,
+        "based_on": edetail.latest_revision_id,
+        "slides": draft.slides_with_placements(),
+        "error": error,
+        "edit_url": AdminURLFinder(request.user).get_edit_url(edetail),
+    }
+    return TemplateResponse(request, "modules/arrange_slides.html", context, status=status)

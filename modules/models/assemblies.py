@@ -70,7 +70,7 @@ class Assembly(ReviewableContent):
     child_relation_names: tuple[str, ...] = ("placements",)
 
     def all_placements(self) -> list["Placement"]:
-        """Every placement (pin) of this assembly, in reading order; e-details collect them from their slides."""
+        """Every placement (pin) in reading order; an e-detail gathers them from its slides."""
         return list(self.placements.all())
 
     @property

@@ -1,4 +1,4 @@
-"""E-detail slides hold their modules: each SlidePlacement moves from its e-detail (with a typed
+"""Slides hold their modules, step 2 of 3: each SlidePlacement moves from its e-detail (with a typed
 slide_number) onto the slide that number named.
 
 Only rows change. Stored revisions keep the shape they were saved (and signed) in; modules/snapshots.py
@@ -9,9 +9,7 @@ The reverse numbers every placement by its slide's place in the deck.
 
 from collections import defaultdict
 
-import django.db.models.deletion
-import modelcluster.fields
-from django.db import migrations, models
+from django.db import migrations
 
 
 def slide_index(slide_number, slide_count):
@@ -33,6 +31,7 @@ def placements_onto_slides(apps, schema_editor):
         if not slides:
             slides = [Slide.objects.create(edetail=edetail, title="Slide 1", sort_order=0)]
             print(f"\n  e-detail {edetail.pk} “{edetail.title}” had modules but no slide: added “Slide 1”.")
+        on_slide = defaultdict(int)
         for placement in placements:
             index = slide_index(placement.slide_number, len(slides))
             if index != placement.slide_number - 1:
@@ -41,7 +40,9 @@ def placements_onto_slides(apps, schema_editor):
                     f"{placement.slide_number} of {len(slides)}; put on the last slide."
                 )
             placement.slide = slides[index]
-            placement.save(update_fields=["slide"])
+            placement.sort_order = on_slide[index]  # in deck order, now counted per slide
+            on_slide[index] += 1
+            placement.save(update_fields=["slide", "sort_order"])
 
 
 def placements_back_to_numbers(apps, schema_editor):
@@ -51,45 +52,19 @@ def placements_back_to_numbers(apps, schema_editor):
     for slide in Slide.objects.order_by("edetail_id", "sort_order", "pk"):
         counts[slide.edetail_id] += 1
         numbers[slide.pk] = (slide.edetail_id, counts[slide.edetail_id])
-    for placement in SlidePlacement.objects.exclude(slide=None):
+    placed = SlidePlacement.objects.exclude(slide=None).select_related("slide")
+    in_deck_order = sorted(placed, key=lambda p: (numbers[p.slide_id], p.sort_order or 0, p.pk))
+    in_deck = defaultdict(int)
+    for placement in in_deck_order:
         edetail_id, number = numbers[placement.slide_id]
         placement.edetail_id = edetail_id
         placement.slide_number = number
-        placement.save(update_fields=["edetail", "slide_number"])
+        placement.sort_order = in_deck[edetail_id]  # one order over the whole deck again
+        in_deck[edetail_id] += 1
+        placement.save(update_fields=["edetail", "slide_number", "sort_order"])
 
 
 class Migration(migrations.Migration):
-    dependencies = [("modules", "0002_default_taxonomy")]
+    dependencies = [("modules", "0003_slideplacement_slide")]
 
-    operations = [
-        migrations.AddField(
-            model_name="slideplacement",
-            name="slide",
-            field=modelcluster.fields.ParentalKey(
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="placements",
-                to="modules.slide",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="slideplacement",
-            name="edetail",
-            field=modelcluster.fields.ParentalKey(
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="placements",
-                to="modules.edetail",
-            ),
-        ),
-        migrations.RunPython(placements_onto_slides, placements_back_to_numbers),
-        migrations.RemoveField(model_name="slideplacement", name="slide_number"),
-        migrations.RemoveField(model_name="slideplacement", name="edetail"),
-        migrations.AlterField(
-            model_name="slideplacement",
-            name="slide",
-            field=modelcluster.fields.ParentalKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="placements", to="modules.slide"
-            ),
-        ),
-    ]
+    operations = [migrations.RunPython(placements_onto_slides, placements_back_to_numbers)]
