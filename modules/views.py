@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.permissions import policy_registry
 
-from .models import ASSEMBLY_TYPES, EDetail, Invitation, Market
+from .forms import VariantForm
+from .models import ASSEMBLY_TYPES, EDetail, Invitation
 from .permissions import user_can_view
 from .rendering import invitation_ics
 from .selectors import placements_with_newer_approvals
@@ -79,28 +80,32 @@ def invitation_calendar(request, pk: int):
 
 
 def variant(request, model_name: str, pk: int):
-    """Copy an assembly for another market: GET shows the choice, POST makes the draft."""
+    """Copy an assembly for another market and/or audiences: GET shows the choice, POST makes the draft."""
     assembly = assembly_for(request, model_name, pk, "change")
     if not policy_registry.get(assembly).user_has_permission(request.user, "add"):
         raise PermissionDenied
-    markets = Market.objects.exclude(pk=assembly.market_id).order_by("code")
-    context = {"assembly": assembly, "markets": markets, "model_name": model_name}
+    form = VariantForm(request.POST if request.method == "POST" else None, assembly=assembly)
+    context = {"assembly": assembly, "form": form, "model_name": model_name}
     if request.method != "POST":
         return TemplateResponse(request, "modules/variant.html", context)
-    chosen = request.POST.get("market", "")
-    market = markets.filter(pk=int(chosen)).first() if chosen.isdigit() else None
-    if market is None:
-        context["error"] = "Choose one of the listed markets."
+    if not form.is_valid():
         return TemplateResponse(request, "modules/variant.html", context, status=400)
     try:
-        copy, left_out = assembly_new_variant(assembly=assembly, market=market, user=request.user)
+        result = assembly_new_variant(
+            assembly=assembly,
+            user=request.user,
+            market=form.cleaned_data["market"],
+            audiences=list(form.cleaned_data["audiences"]),
+        )
     except VariantError as error:
-        context["error"] = str(error)
+        form.add_error(None, str(error))
         return TemplateResponse(request, "modules/variant.html", context, status=400)
-    messages.success(request, f"Draft “{copy.title}” created for {market.code}.")
-    for line in left_out:
+    messages.success(request, f"Draft “{result.variant.title}” created for {result.variant.market.code}.")
+    for line in result.needs_review:
+        messages.warning(request, f"Needs review: {line}")
+    for line in result.left_out:
         messages.warning(request, f"Not carried over: {line}")
-    return redirect(AdminURLFinder(request.user).get_edit_url(copy))
+    return redirect(AdminURLFinder(request.user).get_edit_url(result.variant))
 
 
 def arrange_slides(request, pk: int):
