@@ -154,6 +154,43 @@ def test_author_builds_an_edetail_from_approved_modules_then_adds_an_unapproved_
     assert state.workflow.name == "Full MLR" and state.status == WorkflowState.STATUS_IN_PROGRESS
 
 
+def test_author_makes_a_variant_for_another_market_and_sees_what_needs_review(
+    live_server, browser, screenshots, admin_user, product, market, other_market, taxonomy, library
+):
+    both = factories.text_block(product=product, market=market, title="Both markets copy")
+    both.markets.add(other_market)
+    both.save()
+    both.save_revision()
+    factories.approve(both)
+    edetail = factories.edetail(
+        product=product, market=market, slides=[[both, library["opening"]], [library["claim"]]]
+    )
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/snippets/modules/edetail/edit/{edetail.pk}/")
+    page.get_by_role("link", name="New variant for another market").click()
+    page.wait_for_url(re.compile(r".*/variant/$"))
+    page.select_option("#id_market", label=f"{other_market.name} ({other_market.code})")
+    page.screenshot(path=screenshots / "variant-form-1366.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.screenshot(path=screenshots / "variant-form-390.png", full_page=True)
+    assert no_sideways_scroll(page) <= 0, "the variant form scrolls sideways at 390 px"
+    page.set_viewport_size({"width": 1366, "height": 900})
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create the variant").click()
+    page.wait_for_url(re.compile(r".*/edetail/edit/\d+/$"))
+    body = re.sub(r"\s+", " ", page.inner_text("body"))
+    assert f"created for {other_market.code}" in body
+    assert f"Not carried over: Text block “Opening statement” is not for market {other_market.code}." in body
+    variant = EDetail.objects.get(pk=int(re.search(r"/edit/(\d+)/", page.url).group(1)))
+    assert variant.market == other_market and variant.pk != edetail.pk
+    assert deck(variant) == [("Slide 1", ["Both markets copy"]), ("Slide 2", [])]
+    assert "All 1 module approved → Assembly review" in readiness(page)
+    page.screenshot(path=screenshots / "variant-created-1366.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.screenshot(path=screenshots / "variant-created-390.png", full_page=True)
+
+
 def test_email_render_does_not_scroll_sideways_on_a_phone(browser, screenshots, product, market, library):
     email = factories.email(
         product=product, market=market, modules=[library["opening"], library["claim"], library["isi"]]
