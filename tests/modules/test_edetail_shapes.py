@@ -250,3 +250,42 @@ def test_hostile_moves_are_refused_with_a_reason_and_change_nothing(
     response = arrange(client, edetail, based_on=latest, slide=0, position=0, to_slide=1)
     assert response.status_code in (302, 403)
     assert edetail.revisions.count() == 1
+
+
+def test_an_editor_post_naming_another_edetails_slide_and_module_leaves_that_edetail_alone(
+    admin_client, product, market, library
+):
+    from wagtail.test.utils.form_data import inline_formset
+
+    from tests.modules.test_admin_modules import post
+
+    mine = factories.edetail(product=product, market=market, slides=[[library["text"]]])
+    theirs = factories.edetail(product=product, market=market, slides=[[library["claim"]]])
+    their_slide = theirs.slides.get()
+    their_placement = their_slide.placements.get()
+    before = [(s.pk, s.title, [(p.pk, p.module_id) for p in ps]) for s, ps in theirs.slides_with_placements()]
+    data = {
+        "title": mine.title,
+        "product": product.pk,
+        "market": market.pk,
+        "audiences": [1],
+        "owner": factories.admin_pk(),
+        "slides": inline_formset(
+            [
+                {
+                    "id": their_slide.pk,
+                    "title": "Taken over",
+                    "layout": "title_body",
+                    "placements": inline_formset(
+                        [{"id": their_placement.pk, "module": library["text"].pk}], initial=1
+                    ),
+                }
+            ],
+            initial=1,
+        ),
+    }
+    post(admin_client, reverse("wagtailsnippets_modules_edetail:edit", args=[mine.pk]), data)
+    theirs = EDetail.objects.get(pk=theirs.pk)
+    after = [(s.pk, s.title, [(p.pk, p.module_id) for p in ps]) for s, ps in theirs.slides_with_placements()]
+    assert after == before
+    assert theirs.revisions.count() == 1
