@@ -24,6 +24,7 @@ def placement_move_pin(*, assembly: Assembly, placement_id: int, user) -> Revisi
     Pins never move by themselves: this runs only when an editor asks for it.
     """
     draft = assembly.get_latest_revision_as_object()
+    draft.hold_children()
     placement = next((p for p in draft.all_placements() if p.pk == placement_id), None)
     if placement is None:
         raise PinError("That placement is not in the current version of this assembly.")
@@ -172,6 +173,7 @@ def placement_move_to_slide(
     if based_on != locked.latest_revision_id:
         raise SlideMoveError("This e-detail was saved again since you opened it; look at its slides again.")
     draft = locked.get_latest_revision_as_object()
+    draft.hold_children()
     slides = draft.slides_with_placements()
     if not (0 <= slide < len(slides) and 0 <= position < len(slides[slide][1])):
         raise SlideMoveError("That module is not in the current version of this e-detail.")

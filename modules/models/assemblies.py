@@ -73,6 +73,14 @@ class Assembly(ReviewableContent):
         """Every placement (pin) in reading order; an e-detail gathers them from its slides."""
         return list(self.placements.all())
 
+    def hold_children(self) -> None:
+        """Keep the inline objects in memory, so changes made to them are what the next save writes.
+
+        Without unpublished changes, Wagtail's latest version is the database object itself, whose
+        inline objects are fetched afresh on every access: a change made to one would be lost.
+        """
+        self.placements = list(self.placements.all())
+
     @property
     def channel(self) -> Channel:
         return Channel.objects.get(code=self.channel_code)
@@ -168,6 +176,12 @@ class EDetail(Assembly):
         from modules.rendering import render_edetail
 
         return HttpResponse(render_edetail(self, base_url=preview_base_url(request)))
+
+    def hold_children(self) -> None:
+        slides = list(self.slides.all())
+        for slide in slides:
+            slide.placements = list(slide.placements.all())
+        self.slides = slides
 
     def all_placements(self) -> list["SlidePlacement"]:
         return [placement for _slide, placements in self.slides_with_placements() for placement in placements]

@@ -239,3 +239,22 @@ def test_assembly_listing_and_preview(admin_client, product, market, library):
         and "IMPORTANT SAFETY INFORMATION" in text.content.decode()
     )
     assert Channel.objects.filter(code="email").exists()
+
+
+def test_moving_a_pin_of_an_approved_assembly_without_a_pending_draft_moves_it(
+    admin_client, product, market, library
+):
+    claim = library["claim"]
+    email = factories.email(product=product, market=market, modules=[claim, library["isi"]], publish=True)
+    email.refresh_from_db()
+    assert email.live and not email.has_unpublished_changes  # the draft is the live database object
+    claim.statement = "Cardiozen reduced events by 31%."
+    new_revision = claim.save_revision()
+    factories.approve(claim)
+    placement = email.placements.get(module=claim)
+    response = admin_client.post(reverse("modules:move_pin", args=["email", email.pk, placement.pk]))
+    assert response.status_code == 302
+    draft = type(email).objects.get(pk=email.pk).get_latest_revision_as_object()
+    assert (
+        next(p for p in draft.all_placements() if p.pk == placement.pk).pinned_revision_id == new_revision.pk
+    )
