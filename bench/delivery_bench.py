@@ -159,13 +159,19 @@ def twenty_slide_edetail() -> ApprovalRecord:
     if existing:
         return ApprovalRecord.objects.current().for_object(existing).get()
     template = EDetail.objects.filter(live=True).first()
-    modules = [p.module for p in template.placements.all()]
+    modules = [p.module for p in template.all_placements()]
     edetail = EDetail(title="Bench 20-slide e-detail", product=template.product, market=template.market)
-    edetail.slides = [Slide(title=f"Slide {n}", layout=Slide.TWO_COLUMNS) for n in range(1, 21)]
-    edetail.placements = [
-        SlidePlacement(module=m, pinned_revision=Module.objects.get(pk=m.pk).live_revision, slide_number=n)
+    edetail.slides = [
+        Slide(
+            title=f"Slide {n}",
+            layout=Slide.TWO_COLUMNS,
+            sort_order=n - 1,
+            placements=[
+                SlidePlacement(module=m, pinned_revision=Module.objects.get(pk=m.pk).live_revision)
+                for m in modules[(n % len(modules)) : (n % len(modules)) + 2]
+            ],
+        )
         for n in range(1, 21)
-        for m in modules[(n % len(modules)) : (n % len(modules)) + 2]
     ]
     edetail.save()
     edetail.audiences.set(template.audiences.all())

@@ -264,17 +264,27 @@ def seed_assemblies(taxonomy: dict, made: dict, author, review: DemoReview) -> N
     def build_edetail():
         edetail = EDetail(product=product, market=us)
         edetail.slides = [
-            Slide(title="Cardiozen in HFrEF", layout=Slide.TITLE_AND_BODY),
-            Slide(title="Proven outcomes", layout=Slide.VISUAL_LEFT),
-            Slide(title="Simple to start", layout=Slide.TWO_COLUMNS),
+            Slide(
+                title="Cardiozen in HFrEF",
+                layout=Slide.TITLE_AND_BODY,
+                sort_order=0,
+                placements=pinned(SlidePlacement, [texts[0], texts[2]]),
+            ),
+            Slide(
+                title="Proven outcomes",
+                layout=Slide.VISUAL_LEFT,
+                sort_order=1,
+                placements=pinned(SlidePlacement, [visuals[0], claims[0], claims[1]]),
+            ),
+            Slide(
+                title="Simple to start",
+                layout=Slide.TWO_COLUMNS,
+                sort_order=2,
+                placements=pinned(
+                    SlidePlacement, [claims[2], claims[3], made["isi"]["US-en"], made["ctas"][0]]
+                ),
+            ),
         ]
-        edetail.placements = (
-            pinned(SlidePlacement, [texts[0], texts[2]], slide_number=1)
-            + pinned(SlidePlacement, [visuals[0], claims[0], claims[1]], slide_number=2)
-            + pinned(
-                SlidePlacement, [claims[2], claims[3], made["isi"]["US-en"], made["ctas"][0]], slide_number=3
-            )
-        )
         return edetail
 
     def build_email():

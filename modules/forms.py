@@ -1,7 +1,9 @@
 """Admin forms that add the domain's rules to Wagtail's model forms."""
 
+from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from .models import Audience, Market
 from .selectors import authors_of
 
 
@@ -54,14 +56,64 @@ class ReviewableContentForm(WagtailAdminModelForm):
                 self.add_error(None, message)
 
     def kept_children(self) -> dict[str, list]:
-        return {
-            name: [form.instance for form in kept_forms(formset)] for name, formset in self.formsets.items()
-        }
+        """The inline objects that will be saved, by relation; nested ones (an e-detail slide's
+        placements) are gathered under their relation name across all their parents."""
+        children: dict[str, list] = {}
+        for name, form in kept_inline_forms(self.formsets):
+            children.setdefault(name, []).append(form.instance)
+        return children
 
     def check_placements(self):
-        formset = self.formsets.get("placements")
-        if formset is None or not hasattr(self.instance, "placement_errors"):
+        if not hasattr(self.instance, "placement_errors"):
             return
+        for name, form in kept_inline_forms(self.formsets):
+            if name == "placements":
+                for message in self.instance.placement_errors(form.instance):
+                    form.add_error("module", message)
+
+
+def kept_inline_forms(formsets: dict):
+    """(relation name, form) for every kept inline form, descending into nested inline panels."""
+    for name, formset in formsets.items():
         for form in kept_forms(formset):
-            for message in self.instance.placement_errors(form.instance):
-                form.add_error("module", message)
+            yield name, form
+            yield from kept_inline_forms(getattr(form, "formsets", {}))
+
+
+class VariantForm(forms.Form):
+    """The new scope of a variant: another market, other audiences, or both."""
+
+    market = forms.ModelChoiceField(
+        queryset=Market.objects.order_by("code"),
+        required=False,
+        empty_label="Same market",
+        error_messages={"invalid_choice": "Choose one of the listed markets."},
+    )
+    audiences = forms.ModelMultipleChoiceField(
+        queryset=Audience.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to keep the source's audiences.",
+        error_messages={
+            "invalid_choice": "Choose audiences from the list.",
+            "invalid_pk_value": "Choose audiences from the list.",
+        },
+    )
+
+    def __init__(self, *args, assembly, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assembly = assembly
+        self.fields["market"].label_from_instance = lambda market: f"{market.name} ({market.code})"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        market, audiences = cleaned.get("market"), cleaned.get("audiences")
+        same_market = market is None or market.pk == self.assembly.market_id
+        same_audiences = not audiences or {a.pk for a in audiences} == {
+            a.pk for a in self.assembly.audiences.all()
+        }
+        if same_market and same_audiences:
+            raise forms.ValidationError("Choose another market or other audiences for the variant.")
+        return cleaned

@@ -58,6 +58,8 @@ class ReadinessPanel(Panel):
             context["variant_url"] = reverse(
                 "modules:variant", args=[self.instance._meta.model_name, self.instance.pk]
             )
+            if hasattr(self.instance, "slides_with_placements"):
+                context["arrange_url"] = reverse("modules:arrange_slides", args=[self.instance.pk])
             return context
 
 
@@ -118,4 +120,20 @@ class WhereUsedPanel(Panel):
             context = super().get_context_data(parent_context)
             has_pk = self.instance is not None and self.instance.pk
             context["uses"] = module_usage(self.instance) if has_pk else []
+            return context
+
+
+class SlideRegionsPanel(Panel):
+    """Inside each e-detail slide: the regions of its layout and which of its modules fill them."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "modules/panels/slide_regions.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            slide = self.instance
+            context["regions"] = slide.regions if slide is not None else []
+            context["layout"] = slide.get_layout_display() if slide is not None else ""
+            if slide is not None and slide.edetail_id:
+                context["arrange_url"] = reverse("modules:arrange_slides", args=[slide.edetail_id])
             return context

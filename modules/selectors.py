@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -35,10 +36,7 @@ def newer_approved_revision(placement: Placement) -> Revision | None:
 
 
 def placements_with_newer_approvals(assembly) -> list[tuple[Placement, Revision]]:
-    pairs = (
-        (p, newer_approved_revision(p))
-        for p in assembly.placements.select_related("module", "pinned_revision")
-    )
+    pairs = ((p, newer_approved_revision(p)) for p in assembly.all_placements())
     return [(placement, revision) for placement, revision in pairs if revision is not None]
 
 
@@ -137,8 +135,7 @@ class Readiness:
 def assembly_readiness(assembly: Assembly) -> Readiness:
     """The readiness panel's reading of the assembly as last saved (what submit would review)."""
     renew_by = review_port().new_approval_expires_at()
-    placements = assembly.placements.select_related("module", "pinned_revision")
-    pins = [pin_summary(p, expires_before=renew_by) for p in placements]
+    pins = [pin_summary(p, expires_before=renew_by) for p in assembly.all_placements()]
     return Readiness(
         pins=[pin for pin in pins if pin is not None],
         route=review_port().review_route(assembly) if assembly.pk else None,
@@ -190,7 +187,7 @@ def module_usage(module: Module) -> list[AssemblyUse]:
 
 
 PLACEMENT_PARENTS = [
-    (SlidePlacement, "edetail"),
+    (SlidePlacement, "slide__edetail"),
     (EmailPlacement, "email"),
     (InvitationPlacement, "invitation"),
 ]
@@ -202,7 +199,7 @@ def assemblies_using(module_ids) -> dict[int, list[Assembly]]:
     for placement_model, parent in PLACEMENT_PARENTS:
         rows = placement_model.objects.filter(module_id__in=module_ids).select_related(parent)
         for row in rows:
-            assembly = getattr(row, parent)
+            assembly = attrgetter(parent.replace("__", "."))(row)
             if assembly not in used[row.module_id]:
                 used[row.module_id].append(assembly)
     return used

@@ -7,8 +7,15 @@ tests/modules/test_snapshots.py fails instead of the signed hash quietly coverin
 
 The accessors take the plain content dict (``revision.content``), so the search rebuild can read
 rows without building model instances.
+
+E-detail shapes. Until slides held their modules, an e-detail stored ``slides`` and, beside them, a
+flat ``placements`` list whose items named their slide by ``slide_number`` (1 = first). Now each slide
+stores its own ``placements``. Approved revisions keep the shape they were signed in (their JSON is
+never rewritten), so every accessor here reads both; ``edetail_nested`` turns the old shape into the
+new one for building objects (renders, the editor, pin moves). See docs/edetail-slides.md.
 """
 
+import copy
 from typing import NamedTuple
 
 from .models import ASSEMBLY_TYPES
@@ -19,6 +26,8 @@ PINNED_REVISION = "pinned_revision"
 CITATIONS = "citations"
 REFERENCE = "reference"
 SLIDES = "slides"
+SLIDE = "slide"
+SLIDE_NUMBER = "slide_number"  # old e-detail shape only
 
 # Text fields, in this order, that make up the searchable body of an item; rich text included.
 BODY_FIELDS = (
@@ -74,8 +83,64 @@ def field_text(content: dict, name: str) -> str:
 
 
 def placements(content: dict) -> list[dict]:
-    """An assembly's placements as stored (an empty list for modules)."""
-    return content.get(PLACEMENTS) or []
+    """An assembly's placements as stored, in reading order (an empty list for modules).
+
+    The dicts are the stored ones (not copies): an e-detail's come from its slides, or from its flat
+    list in the old shape.
+    """
+    if PLACEMENTS in content:
+        return content[PLACEMENTS] or []
+    return [placement for slide in content.get(SLIDES) or [] for placement in slide.get(PLACEMENTS) or []]
+
+
+def has_placements(content: dict) -> bool:
+    """Whether this snapshot is an assembly's (it has placements, flat or on slides)."""
+    return PLACEMENTS in content or any(PLACEMENTS in slide for slide in content.get(SLIDES) or [])
+
+
+def is_flat_edetail(content: dict) -> bool:
+    """An e-detail stored before slides held their modules: slides beside a flat placement list."""
+    return SLIDES in content and PLACEMENTS in content
+
+
+def edetail_nested(content: dict) -> dict:
+    """An e-detail snapshot in the current shape, ready to build objects from: each slide holds its
+    placements. The stored dict is never changed.
+
+    From the old shape, each placement moves onto the slide its ``slide_number`` named, keeping its
+    order. A number outside the deck (drafts could hold one; submission refused them) puts the placement
+    on the last slide rather than dropping a pin, and a deck with placements but no slide gets one
+    "Slide 1" to hold them.
+
+    Each placement's link to its slide row is blanked: the slide it sits in says where it belongs, and
+    modelcluster drops a child whose parent row no longer exists, so an old revision whose slide was
+    later deleted would otherwise lose its modules when rendered.
+    """
+    if SLIDES not in content:
+        return content
+    nested = {key: value for key, value in content.items() if key != PLACEMENTS}
+    slides = [copy.deepcopy(slide) for slide in content.get(SLIDES) or []]
+    if is_flat_edetail(content):
+        flat = content.get(PLACEMENTS) or []
+        if flat and not slides:
+            slides = [{"pk": None, "sort_order": 0, "title": "Slide 1", "layout": "title_body"}]
+        for slide in slides:
+            slide[PLACEMENTS] = []
+        for placement in flat:
+            moved = {k: copy.deepcopy(v) for k, v in placement.items() if k not in (SLIDE_NUMBER, "edetail")}
+            slides[slide_index(placement.get(SLIDE_NUMBER), len(slides))][PLACEMENTS].append(moved)
+    for slide in slides:
+        for placement in slide.get(PLACEMENTS) or []:
+            placement[SLIDE] = None
+    nested[SLIDES] = slides
+    return nested
+
+
+def slide_index(slide_number, slide_count: int) -> int:
+    """The 0-based slide an old-shape ``slide_number`` names; out of range means the last slide."""
+    if isinstance(slide_number, int) and 1 <= slide_number <= slide_count:
+        return slide_number - 1
+    return slide_count - 1
 
 
 def pinned_revision_ids(content: dict) -> list[int]:

@@ -1,4 +1,4 @@
-"""Thin admin views: pin moves, new variants and invitation calendar files."""
+"""Thin admin views: pin moves, moving modules between e-detail slides, new variants and calendar files."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -9,11 +9,19 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.permissions import policy_registry
 
-from .models import ASSEMBLY_TYPES, Invitation, Market
+from .forms import VariantForm
+from .models import ASSEMBLY_TYPES, EDetail, Invitation
 from .permissions import user_can_view
 from .rendering import invitation_ics
 from .selectors import placements_with_newer_approvals
-from .services import PinError, VariantError, assembly_new_variant, placement_move_pin
+from .services import (
+    PinError,
+    SlideMoveError,
+    VariantError,
+    assembly_new_variant,
+    placement_move_pin,
+    placement_move_to_slide,
+)
 
 ASSEMBLIES_BY_NAME = {model._meta.model_name: model for model in ASSEMBLY_TYPES}
 
@@ -72,25 +80,59 @@ def invitation_calendar(request, pk: int):
 
 
 def variant(request, model_name: str, pk: int):
-    """Copy an assembly for another market: GET shows the choice, POST makes the draft."""
+    """Copy an assembly for another market and/or audiences: GET shows the choice, POST makes the draft."""
     assembly = assembly_for(request, model_name, pk, "change")
     if not policy_registry.get(assembly).user_has_permission(request.user, "add"):
         raise PermissionDenied
-    markets = Market.objects.exclude(pk=assembly.market_id).order_by("code")
-    context = {"assembly": assembly, "markets": markets, "model_name": model_name}
+    form = VariantForm(request.POST if request.method == "POST" else None, assembly=assembly)
+    context = {"assembly": assembly, "form": form, "model_name": model_name}
     if request.method != "POST":
         return TemplateResponse(request, "modules/variant.html", context)
-    chosen = request.POST.get("market", "")
-    market = markets.filter(pk=int(chosen)).first() if chosen.isdigit() else None
-    if market is None:
-        context["error"] = "Choose one of the listed markets."
+    if not form.is_valid():
         return TemplateResponse(request, "modules/variant.html", context, status=400)
     try:
-        copy, left_out = assembly_new_variant(assembly=assembly, market=market, user=request.user)
+        result = assembly_new_variant(
+            assembly=assembly,
+            user=request.user,
+            market=form.cleaned_data["market"],
+            audiences=list(form.cleaned_data["audiences"]),
+        )
     except VariantError as error:
-        context["error"] = str(error)
+        form.add_error(None, str(error))
         return TemplateResponse(request, "modules/variant.html", context, status=400)
-    messages.success(request, f"Draft “{copy.title}” created for {market.code}.")
-    for line in left_out:
+    messages.success(request, f"Draft “{result.variant.title}” created for {result.variant.market.code}.")
+    for line in result.needs_review:
+        messages.warning(request, f"Needs review: {line}")
+    for line in result.left_out:
         messages.warning(request, f"Not carried over: {line}")
-    return redirect(AdminURLFinder(request.user).get_edit_url(copy))
+    return redirect(AdminURLFinder(request.user).get_edit_url(result.variant))
+
+
+def arrange_slides(request, pk: int):
+    """An e-detail's slides with their modules; POST moves one module to another slide (a new draft)."""
+    edetail = assembly_for(request, EDetail._meta.model_name, pk, "change")
+    status, error = 200, ""
+    if request.method == "POST":
+        fields = {name: request.POST.get(name, "") for name in ("based_on", "slide", "position", "to_slide")}
+        if not all(value.isdigit() for value in fields.values()):
+            status, error = 400, "Choose a module and the slide to move it to."
+        else:
+            try:
+                placement_move_to_slide(
+                    edetail=edetail, user=request.user, **{name: int(value) for name, value in fields.items()}
+                )
+            except SlideMoveError as error_:
+                status, error = 400, str(error_)
+            else:
+                messages.success(request, "Module moved. The change is a new draft.")
+                return redirect("modules:arrange_slides", pk=pk)
+    edetail.refresh_from_db()
+    draft = edetail.get_latest_revision_as_object()
+    context = {
+        "edetail": edetail,
+        "based_on": edetail.latest_revision_id,
+        "slides": draft.slides_with_placements(),
+        "error": error,
+        "edit_url": AdminURLFinder(request.user).get_edit_url(edetail),
+    }
+    return TemplateResponse(request, "modules/arrange_slides.html", context, status=status)

@@ -186,3 +186,4 @@ def register_log_actions(actions):
         "modules.move_pin", "Move pin", "Moved a placement to a newer approved module revision"
     )
     actions.register_action("modules.new_variant", "New variant", "Created as a variant for another market")
+    actions.register_action("modules.move_to_slide", "Move to slide", "Module moved to another slide")

@@ -9,6 +9,8 @@ from django.utils.safestring import SafeString, mark_safe
 from wagtail.fields import RichTextField
 from wagtail.models import Revision
 
+from modules import snapshots
+
 from .hashing import canonical_content
 
 # Identity and bookkeeping, not content a reviewer judges.
@@ -99,11 +101,17 @@ def field_label(model, name: str) -> str:
     return str(label).capitalize()
 
 
+def _comparable(revision: Revision) -> dict:
+    """The canonical content with an e-detail's modules on their slides, whichever shape it was stored
+    in, so a draft is compared with an approval saved before slides held their modules slide by slide."""
+    return snapshots.edetail_nested(canonical_content(revision))
+
+
 def field_changes(before: Revision | None, after: Revision) -> list[FieldChange]:
     """Every content field that differs; with no approved revision, every non-empty field is new."""
     model = after.content_type.model_class()
-    old = canonical_content(before) if before is not None else {}
-    new = canonical_content(after)
+    old = _comparable(before) if before is not None else {}
+    new = _comparable(after)
     changes = []
     for name in new.keys() | old.keys():
         if name in NOT_COMPARED or old.get(name) == new.get(name):

@@ -52,8 +52,25 @@ def _canonical_value(key: str, value, file_fields: set[str]):
     if isinstance(value, list) and all(isinstance(item, int) for item in value):
         return sorted(value)  # many-to-many ids: order carries no meaning
     if isinstance(value, list) and all(isinstance(item, dict) for item in value):
-        return [{k: v for k, v in child.items() if k not in CHILD_VOLATILE_KEYS} for child in value]
+        return [_canonical_child(child) for child in value]
     return value
+
+
+def _canonical_child(child: dict) -> dict:
+    """An inline object without bookkeeping, its own inline objects too (an e-detail slide's placements).
+
+    Only lists of objects are descended into, so snapshots without nested objects (every revision
+    saved before slides held their modules) canonicalise exactly as they always did.
+    """
+    return {
+        key: [_canonical_child(item) for item in value] if _is_object_list(value) else value
+        for key, value in child.items()
+        if key not in CHILD_VOLATILE_KEYS
+    }
+
+
+def _is_object_list(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
 def canonical_content(revision: Revision) -> dict:
@@ -66,7 +83,7 @@ def canonical_content(revision: Revision) -> dict:
         if key not in VOLATILE_KEYS
     }
     content["type"] = model._meta.model_name
-    if snapshots.PLACEMENTS in content:
+    if snapshots.has_placements(content):
         pinned = Revision.objects.in_bulk(snapshots.pinned_revision_ids(content))
         for placement in snapshots.placements(content):
             revision_pinned = pinned.get(placement.get(snapshots.PINNED_REVISION))

@@ -115,7 +115,7 @@ def _pins(obj) -> list[PinnedModule]:
     """The module revisions an assembly pins, each loaded once (live rows fetched in bulk per type)."""
     if not isinstance(obj, Assembly):
         return []
-    ids = list(dict.fromkeys(p.pinned_revision_id for p in obj.placements.all() if p.pinned_revision_id))
+    ids = list(dict.fromkeys(p.pinned_revision_id for p in obj.all_placements() if p.pinned_revision_id))
     revisions = Revision.objects.in_bulk(ids)
     approvals = {a.revision_id: a for a in ApprovalRecord.objects.filter(revision__in=ids)}
     live = {}

@@ -201,7 +201,7 @@ def workflow_for(obj) -> Workflow | None:
     name = FULL_MLR
     if isinstance(obj, Assembly) and obj.pk is not None:
         draft = obj.get_latest_revision_as_object()
-        pins = [p.pinned_revision for p in draft.placements.all()]
+        pins = [p.pinned_revision for p in draft.all_placements()]
         if pins and all(pin is not None and revision_is_approved(pin) for pin in pins):
             name = ASSEMBLY_REVIEW
     return Workflow.objects.active().filter(name=name).first()

@@ -176,11 +176,9 @@ def email(*, product, market, modules, user=None, publish=False):
 def edetail(*, product, market, slides, user=None, publish=False):
     """slides: a list of lists of modules."""
     obj = EDetail(title="Core e-detail", product=product, market=market)
-    obj.slides = [Slide(title=f"Slide {n}") for n in range(1, len(slides) + 1)]
-    obj.placements = [
-        p
-        for number, modules in enumerate(slides, start=1)
-        for p in placements_for(modules, SlidePlacement, slide_number=number)
+    obj.slides = [
+        Slide(title=f"Slide {n}", sort_order=n - 1, placements=placements_for(modules, SlidePlacement))
+        for n, modules in enumerate(slides, start=1)
     ]
     return saved(obj, user=user, publish=publish)
 

@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpResponse
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable, Revision
 
-from ..panels import ModuleChooserPanel, PinSummaryPanel
+from ..panels import ModuleChooserPanel, PinSummaryPanel, SlideRegionsPanel
 from .base import ReviewableContent
 from .content import Module, SafetyInformation
 from .taxonomy import Audience, Channel, Market, Product
@@ -68,6 +69,18 @@ class Assembly(ReviewableContent):
 
     child_relation_names: tuple[str, ...] = ("placements",)
 
+    def all_placements(self) -> list["Placement"]:
+        """Every placement (pin) in reading order; an e-detail gathers them from its slides."""
+        return list(self.placements.all())
+
+    def hold_children(self) -> None:
+        """Keep the inline objects in memory, so changes made to them are what the next save writes.
+
+        Without unpublished changes, Wagtail's latest version is the database object itself, whose
+        inline objects are fetched afresh on every access: a change made to one would be lost.
+        """
+        self.placements = list(self.placements.all())
+
     @property
     def channel(self) -> Channel:
         return Channel.objects.get(code=self.channel_code)
@@ -120,16 +133,20 @@ class Placement(Orderable):
 
 
 class EDetail(Assembly):
-    """An e-detail (CLM) deck: ordered slides, each showing the modules placed on it."""
+    """An e-detail (CLM) deck: ordered slides, each holding its own ordered modules."""
 
     channel_code = Channel.EDETAIL
-    child_relation_names = ("slides", "placements")
+    child_relation_names = ("slides",)
 
     panels = [
         FieldPanel("title"),
         SCOPE_PANEL,
-        InlinePanel("slides", heading="Slides", label="Slide"),
-        InlinePanel("placements", heading="Modules on slides", label="Placement"),
+        InlinePanel(
+            "slides",
+            heading="Slides",
+            label="Slide",
+            help_text="Each slide holds its modules in order; “Arrange modules” moves them between slides.",
+        ),
     ]
 
     class Meta:
@@ -147,33 +164,45 @@ class EDetail(Assembly):
     ]
     default_preview_size = "tablet"
 
+    @classmethod
+    def from_serializable_data(cls, data, check_fks=True, strict_fks=False):
+        # Revisions saved before slides held their modules keep that shape (they are signed as stored);
+        # the snapshot module reads either shape into slides that hold their placements.
+        from modules import snapshots
+
+        return super().from_serializable_data(snapshots.edetail_nested(data), check_fks, strict_fks)
+
     def serve_preview(self, request, mode_name):
         from modules.rendering import render_edetail
 
         return HttpResponse(render_edetail(self, base_url=preview_base_url(request)))
 
+    def hold_children(self) -> None:
+        slides = list(self.slides.all())
+        for slide in slides:
+            slide.placements = list(slide.placements.all())
+        self.slides = slides
+
+    def all_placements(self) -> list["SlidePlacement"]:
+        return [placement for _slide, placements in self.slides_with_placements() for placement in placements]
+
+    def children_from_database(self):
+        return {"slides": list(self.slides.all()), "placements": self.all_placements()}
+
     def submission_errors(self, children):
+        """children: "slides", and "placements" gathered from every slide."""
         errors = super().submission_errors(children)
-        slide_count = len(children.get("slides", []))
-        if not slide_count:
+        if not children.get("slides"):
             errors.append("Add at least one slide before submitting for review.")
-        for placement in children.get("placements", []):
-            if not 1 <= placement.slide_number <= slide_count:
-                errors.append(
-                    f"“{placement.module}” is placed on slide {placement.slide_number}, "
-                    f"but the e-detail has {slide_count} slide(s)."
-                )
         return errors
 
     def slides_with_placements(self) -> list[tuple["Slide", list["SlidePlacement"]]]:
-        placements = list(self.placements.all())
-        return [
-            (slide, [p for p in placements if p.slide_number == number])
-            for number, slide in enumerate(self.slides.all(), start=1)
-        ]
+        return [(slide, list(slide.placements.all())) for slide in self.slides.all()]
 
 
-class Slide(Orderable):
+class Slide(Orderable, ClusterableModel):
+    """One slide of an e-detail; its modules fill the layout's regions in order."""
+
     TITLE_AND_BODY = "title_body"
     TWO_COLUMNS = "two_columns"
     VISUAL_LEFT = "visual_left"
@@ -184,25 +213,36 @@ class Slide(Orderable):
         (VISUAL_LEFT, "Visual left, text right"),
         (FULL_VISUAL, "Full-bleed visual"),
     ]
+    # Where the slide's modules go, in order, for each layout (shown to authors beside the modules).
+    REGIONS = {
+        TITLE_AND_BODY: ["Title: the slide title", "Body: every module, top to bottom"],
+        TWO_COLUMNS: ["Title: the slide title", "Columns: modules fill left then right, in order"],
+        VISUAL_LEFT: ["Left: the first module (a visual)", "Right: the other modules, top to bottom"],
+        FULL_VISUAL: ["Background: the first module (a visual)", "Overlay: the other modules"],
+    }
 
     edetail = ParentalKey(EDetail, on_delete=models.CASCADE, related_name="slides")
     title = models.CharField(max_length=200)
     layout = models.CharField(max_length=20, choices=LAYOUTS, default=TITLE_AND_BODY)
 
-    panels = [FieldRowPanel([FieldPanel("title"), FieldPanel("layout")])]
+    panels = [
+        FieldRowPanel([FieldPanel("title"), FieldPanel("layout")]),
+        SlideRegionsPanel(),
+        InlinePanel("placements", heading="Modules on this slide", label="Module"),
+    ]
 
     def __str__(self):
         return self.title
 
+    @property
+    def regions(self) -> list[str]:
+        return self.REGIONS.get(self.layout, [])
+
 
 class SlidePlacement(Placement):
-    edetail = ParentalKey(EDetail, on_delete=models.CASCADE, related_name="placements")
-    slide_number = models.PositiveSmallIntegerField(default=1, help_text="1 is the first slide.")
+    slide = ParentalKey(Slide, on_delete=models.CASCADE, related_name="placements")
 
-    panels = [
-        FieldRowPanel([ModuleChooserPanel(channel_code=Channel.EDETAIL), FieldPanel("slide_number")]),
-        PinSummaryPanel(),
-    ]
+    panels = [ModuleChooserPanel(channel_code=Channel.EDETAIL), PinSummaryPanel()]
 
 
 PERSONALISATION_SLOTS = {

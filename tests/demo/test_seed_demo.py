@@ -39,7 +39,7 @@ def test_seeded_assemblies_are_valid_and_render(capsys):
     assert "IMPORTANT SAFETY INFORMATION" in render_email(email).text
     edetail = EDetail.objects.get()
     assert edetail.submission_errors(edetail.children_from_database()) == []
-    assert all(not edetail.placement_errors(p) for p in edetail.placements.all())
+    assert all(not edetail.placement_errors(p) for p in edetail.all_placements())
     assert Invitation.objects.get().placements.count() == 1
     assert Module.objects.filter(live=True).count() >= 20
     assert Module.objects.filter(live=False).exists()

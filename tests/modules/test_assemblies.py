@@ -122,7 +122,7 @@ def test_newer_approved_revision_is_announced_and_pin_moves_only_on_request(
     email.refresh_from_db()
     draft = email.get_latest_revision_as_object()
     assert (
-        next(p for p in draft.placements.all() if p.pk == placement.pk).pinned_revision_id == new_revision.pk
+        next(p for p in draft.all_placements() if p.pk == placement.pk).pinned_revision_id == new_revision.pk
     )
     assert "Newer approved module revisions" not in admin_client.get(edit_url(email)).content.decode()
 
@@ -148,38 +148,39 @@ def test_pin_move_for_unknown_assembly_type_is_404(admin_client):
     assert admin_client.post(reverse("modules:move_pin", args=["nosuch", 1, 1])).status_code == 404
 
 
-def test_create_edetail_with_slides(admin_client, product, market, library):
+def test_create_edetail_whose_slides_hold_their_modules(admin_client, product, market, library):
+    def slides(intro_modules, data_modules):
+        return inline_formset(
+            [
+                {"title": "Intro", "layout": "title_body", "placements": inline_formset(intro_modules)},
+                {"title": "Data", "layout": "two_columns", "placements": inline_formset(data_modules)},
+            ]
+        )
+
     data = {
         "title": "Core deck",
         "product": product.pk,
         "market": market.pk,
         "audiences": [1],
         "owner": factories.admin_pk(),
-        "slides": inline_formset(
-            [{"title": "Intro", "layout": "title_body"}, {"title": "Data", "layout": "two_columns"}]
-        ),
-        "placements": inline_formset(
-            [
-                {"module": library["text"].pk, "slide_number": 1},
-                {"module": library["claim"].pk, "slide_number": 3},
-            ]
-        ),
+        "slides": slides([], []),
     }
     response = post(admin_client, add_url(EDetail), data, action="action-submit")
-    assert "placed on slide 3, but the e-detail has 2 slide(s)" in errors_of(response)
-    data["placements"] = inline_formset(
-        [
-            {"module": library["text"].pk, "slide_number": 1},
-            {"module": library["claim"].pk, "slide_number": 2},
-        ]
+    assert "Add at least one module before submitting for review." in errors_of(response)
+    assert not EDetail.objects.exists()
+
+    data["slides"] = slides(
+        [{"module": library["text"].pk}], [{"module": library["claim"].pk}, {"module": library["isi"].pk}]
     )
     response = post(admin_client, add_url(EDetail), data)
     assert response.status_code == 302, errors_of(response)
     edetail = EDetail.objects.get()
     assert [(s.title, [p.module_id for p in ps]) for s, ps in edetail.slides_with_placements()] == [
         ("Intro", [library["text"].pk]),
-        ("Data", [library["claim"].pk]),
+        ("Data", [library["claim"].pk, library["isi"].pk]),
     ]
+    page = admin_client.get(edit_url(edetail)).content.decode()
+    assert "Two columns</strong> regions" in page  # each slide names its layout's regions
 
 
 def invitation_data(product, market, **overrides):
@@ -238,3 +239,22 @@ def test_assembly_listing_and_preview(admin_client, product, market, library):
         and "IMPORTANT SAFETY INFORMATION" in text.content.decode()
     )
     assert Channel.objects.filter(code="email").exists()
+
+
+def test_moving_a_pin_of_an_approved_assembly_without_a_pending_draft_moves_it(
+    admin_client, product, market, library
+):
+    claim = library["claim"]
+    email = factories.email(product=product, market=market, modules=[claim, library["isi"]], publish=True)
+    email.refresh_from_db()
+    assert email.live and not email.has_unpublished_changes  # the draft is the live database object
+    claim.statement = "Cardiozen reduced events by 31%."
+    new_revision = claim.save_revision()
+    factories.approve(claim)
+    placement = email.placements.get(module=claim)
+    response = admin_client.post(reverse("modules:move_pin", args=["email", email.pk, placement.pk]))
+    assert response.status_code == 302
+    draft = type(email).objects.get(pk=email.pk).get_latest_revision_as_object()
+    assert (
+        next(p for p in draft.all_placements() if p.pk == placement.pk).pinned_revision_id == new_revision.pk
+    )

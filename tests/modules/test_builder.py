@@ -214,6 +214,8 @@ def test_new_variant_repins_what_is_approved_for_the_new_market_and_lists_the_re
     shared = factories.text_block(product=product, market=market, title="Shared visual copy")
     shared.markets.add(other_market)
     shared.save()  # parental many-to-many changes are stored on save
+    shared.save_revision()
+    factories.approve(shared)  # approved for both markets
     edetail = factories.edetail(
         product=product, market=market, slides=[[library["text"], shared], [library["claim"]]]
     )
@@ -229,11 +231,12 @@ def test_new_variant_repins_what_is_approved_for_the_new_market_and_lists_the_re
     variant = type(edetail).objects.get(title="Core e-detail (DE-de)")
     assert variant.market == other_market and not variant.live
     assert [s.title for s in variant.slides.all()] == ["Slide 1", "Slide 2"]
-    assert [(p.module_id, p.pinned_revision_id, p.slide_number) for p in variant.placements.all()] == [
-        (shared.pk, record_of(shared).revision_id, 1)
-    ]
+    assert [
+        (slide.title, [(p.module_id, p.pinned_revision_id) for p in placements])
+        for slide, placements in variant.slides_with_placements()
+    ] == [("Slide 1", [(shared.pk, record_of(shared).revision_id)]), ("Slide 2", [])]
     edetail.refresh_from_db()
-    assert edetail.market == market and edetail.placements.count() == 3  # the source is untouched
+    assert edetail.market == market and len(edetail.all_placements()) == 3  # the source is untouched
     assert german_text.pk
 
 
@@ -242,12 +245,74 @@ def test_new_variant_refuses_the_same_or_an_unknown_market_and_changes_nothing(
 ):
     edetail = factories.edetail(product=product, market=market, slides=[[library["text"]]])
     url = reverse("modules:variant", args=["edetail", edetail.pk])
-    for bad in ({"market": market.pk}, {"market": "999999"}, {"market": "x"}, {}):
+    cases = [
+        ({"market": market.pk}, "Choose another market or other audiences for the variant."),
+        ({}, "Choose another market or other audiences for the variant."),
+        ({"market": "999999"}, "Choose one of the listed markets."),
+        ({"market": "x"}, "Choose one of the listed markets."),
+        ({"audiences": ["999999"]}, "Choose audiences from the list."),
+    ]
+    for bad, message in cases:
         response = admin_client.post(url, bad)
-        assert response.status_code == 400
-        assert "Choose one of the listed markets." in response.content.decode()
+        assert response.status_code == 400, bad
+        assert message in response.content.decode(), bad
     assert type(edetail).objects.count() == 1
     assert admin_client.post(reverse("modules:variant", args=["nosuch", 1])).status_code == 404
     client.force_login(factories.UserFactory())
     assert client.post(url, {"market": market.pk}).status_code in (302, 403)
     assert type(edetail).objects.count() == 1
+
+
+def test_new_variant_keeps_modules_allowed_but_not_approved_there_and_the_readiness_panel_names_them(
+    admin_client, product, market, other_market, library
+):
+    from review.models import AuditEntry
+
+    bilingual = factories.text_block(product=product, market=market, title="Bilingual copy")
+    bilingual.markets.add(other_market)
+    bilingual.save()
+    bilingual.save_revision()
+    factories.approve(bilingual)  # approved for both markets
+    email = factories.email(product=product, market=market, modules=[bilingual, library["isi"]])
+    # The approved revision is for US-en only; the German market was added in a later draft.
+    approved_only_here = factories.text_block(product=product, market=market, title="Draft for DE")
+    approved_only_here.markets.add(other_market)
+    approved_only_here.save()
+    approved_only_here.save_revision()
+    email.placements.create(module=approved_only_here, pinned_revision=record_of(approved_only_here).revision)
+    email.save_revision()
+    url = reverse("modules:variant", args=["email", email.pk])
+
+    response = admin_client.post(url, {"market": other_market.pk}, follow=True)
+    page = text_of(response.content)
+    needs = "“Draft for DE” has no approval in force for DE-de; kept on its latest revision"
+    assert needs in page
+    assert "Not carried over: Safety information “ISI” is not for market DE-de." in page
+    variant = type(email).objects.get(title="Launch email (DE-de)")
+    assert [(p.module_id, p.pinned_revision_id) for p in variant.placements.all()] == [
+        (bilingual.pk, record_of(bilingual).revision_id),
+        (approved_only_here.pk, approved_only_here.latest_revision_id),
+    ]
+    readiness = readiness_of(admin_client, variant)
+    assert "Full MLR" in readiness and "“Draft for DE”" in readiness
+    logged = AuditEntry.objects.for_object(variant).values_list("action", flat=True)
+    assert {"wagtail.create", "modules.new_variant"} <= set(logged)
+    entry = AuditEntry.objects.for_object(variant).get(action="modules.new_variant")
+    assert entry.data["source"]["id"] == email.pk and entry.data["market"] == "DE-de"
+    assert any("Draft for DE" in line for line in entry.data["needs_review"])
+
+
+def test_new_variant_for_other_audiences_only_keeps_the_market(admin_client, product, market, library):
+    from modules.models import Audience
+
+    email = factories.email(product=product, market=market, modules=[library["text"], library["isi"]])
+    email.audiences.set(Audience.objects.filter(code="hcp"))
+    email.save()
+    email.save_revision()
+    others = Audience.objects.exclude(code="hcp").order_by("code")[:1]
+    url = reverse("modules:variant", args=["email", email.pk])
+    response = admin_client.post(url, {"audiences": [a.pk for a in others]})
+    assert response.status_code == 302
+    variant = type(email).objects.exclude(pk=email.pk).get()
+    assert variant.market == market and list(variant.audiences.all()) == list(others)
+    assert len(variant.placements.all()) == 2

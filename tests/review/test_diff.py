@@ -50,3 +50,27 @@ def test_rich_text_whose_words_did_not_change_is_not_reported(product, market):
     approved = block.live_revision
     block.body = '<p data-block-key="a1b2c">Learn more.</p>'
     assert field_changes(approved, block.save_revision()) == []
+
+
+def test_an_edetail_approved_in_the_old_flat_shape_is_compared_slide_by_slide(product, market):
+    from wagtail.models import Revision
+
+    from tests.modules.test_edetail_shapes import old_shape
+
+    text = factories.text_block(product=product, market=market, title="Opening")
+    other = factories.text_block(product=product, market=market, title="Closing")
+    edetail = factories.edetail(product=product, market=market, slides=[[text], [other]])
+    stored = old_shape(Revision.objects.get(pk=edetail.latest_revision_id).content)
+    Revision.objects.filter(pk=edetail.latest_revision_id).update(content=stored)
+    approved = Revision.objects.get(pk=edetail.latest_revision_id)
+
+    unchanged = edetail.get_latest_revision_as_object().save_revision()
+    assert field_changes(approved, unchanged) == []  # the same deck, now stored in the new shape
+
+    draft = edetail.get_latest_revision_as_object()
+    slide = draft.slides.all()[1]
+    slide.title = "Next steps"
+    changed = draft.save_revision()
+    changes = field_changes(approved, changed)
+    assert [change.field for change in changes] == ["slides"]
+    assert "Slide 2" in changes[0].before and "Next steps" in changes[0].after
