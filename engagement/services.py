@@ -14,9 +14,9 @@ from django.db import connection, transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 
-from delivery.authentication import scope_of
 from delivery.models import ChannelClient, PublishedItem
 from delivery.scope import DeliveryScope, item_id
+from delivery.scope_cache import scope_of
 from engagement.errors import BatchRejected
 from engagement.models import Event
 from engagement.store import EventRow, events_insert
