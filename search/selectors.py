@@ -13,7 +13,7 @@ from search.access import SearchAccess
 from search.conf import alias_name, client
 from search.errors import SearchAccessDenied, SearchUnavailable
 from search.models import RepScope
-from search.query import SearchRequest, compile_search, compile_suggest
+from search.query import SearchRequest, compile_items, compile_recent, compile_search, compile_suggest
 
 SNIPPET_CHARS = 160
 
@@ -50,6 +50,9 @@ class SearchHit:
     preview_url: str | None
     thumbnail_url: str | None
     score: float | None
+    products: tuple[str, ...] = ()
+    markets: tuple[str, ...] = ()
+    approved_at: str | None = None
 
 
 @dataclass
@@ -119,6 +122,9 @@ def _hit(hit: dict) -> SearchHit:
         preview_url=source.get("preview_url"),
         thumbnail_url=source.get("thumbnail_url"),
         score=hit.get("_score"),
+        products=tuple(source.get("products") or ()),
+        markets=tuple(source.get("markets") or ()),
+        approved_at=source.get("approved_at"),
     )
 
 
@@ -165,3 +171,40 @@ def approved_content_suggest(*, q: str, access: SearchAccess, now=None, size: in
         seen.add(source["title"].lower())
         suggestions.append({"text": source["title"], "type": source["type"], "job_code": source["job_code"]})
     return suggestions[:size]
+
+
+def _checked_hits(body: dict, now: datetime) -> list[SearchHit]:
+    """Run a query built on the read-time filters, then keep only approvals the database has in force."""
+    hits = _execute(body)["hits"]["hits"]
+    current = _current_approval_ids([h["_source"]["approval_id"] for h in hits], now)
+    return [_hit(h) for h in hits if h["_source"]["approval_id"] in current]
+
+
+def approved_items(
+    *, items: list[tuple[str, str]], access: SearchAccess, market: str | None = None, now=None
+) -> list[SearchHit]:
+    """Of these items (type, object id), those search would show this caller now: approved, in force,
+    unexpired, in scope (and in `market`), checked against the database like every search page."""
+    if not items:
+        return []
+    now = now or timezone.now()
+    return _checked_hits(compile_items(items, access, now, market=market, ending=_endings_in_flight()), now)
+
+
+def recent_approvals(
+    *,
+    access: SearchAccess,
+    since: datetime,
+    products: set[str],
+    market: str | None = None,
+    size: int = 10,
+    now=None,
+) -> list[SearchHit]:
+    """Approvals in force since `since` for these products, newest first, under the same checks."""
+    if not products:
+        return []
+    now = now or timezone.now()
+    body = compile_recent(
+        access, now, since=since, products=products, market=market, size=size, ending=_endings_in_flight()
+    )
+    return _checked_hits(body, now)
