@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from .recommend import (
     ALL_SPECIALTIES,
+    NEW_APPROVAL_DAYS,
     HcpHistory,
     co_engagement,
     hcp_histories,
@@ -26,7 +27,6 @@ from .synthetic import SyntheticWorld
 
 HOLDOUT_DAYS = 30
 STEP_DAYS = 7
-NEW_APPROVAL_DAYS = 30  # as engagement/suggestions.py: an approval this recent counts as new
 
 
 @dataclass

@@ -33,6 +33,7 @@ TOP_K = 20
 MIN_HCPS = 2  # a pair seen with one HCP only is an anecdote, not co-engagement
 POPULAR_PER_SPECIALTY = 50
 ALL_SPECIALTIES = ""  # the specialty key of neighbours and popularity across every specialty
+NEW_APPROVAL_DAYS = 30  # an approval this recent, for a product the HCP has seen, counts as new
 
 # The blend: co-engagement leads; popularity and new approvals fill in for HCPs with little history.
 W_CO = 1.0

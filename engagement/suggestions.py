@@ -1,0 +1,176 @@
+"""Next-best-content for a rep and a chosen HCP: read the stored tables, blend, then check every
+suggestion with the read-time approval check search uses.
+
+`suggest` reads the HCP's own events live, the neighbours of what they engaged with and their
+specialty's popularity from the tables the background task keeps (engagement/recommendations.py),
+and recent approvals for the products they have seen; `recommend.rank` blends them. The candidates
+then go through `search.selectors.approved_items`, the search page's own filters (approved, in force,
+unexpired, the rep's markets and channels, the HCP's market) and its database check, so a stale
+table, a lagging index or a withdrawal a second ago never puts withdrawn, expired or out-of-scope
+content in front of a rep.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from modules.models import Product
+from reps.errors import ContentUnavailable
+from reps.models import HCP, EmailSend
+from reps.selectors import hcp_for, rep_access
+from search.selectors import SearchHit, approved_items, recent_approvals
+
+from .recommend import (
+    ALL_SPECIALTIES,
+    CO_ENGAGED,
+    NEW_APPROVAL,
+    NEW_APPROVAL_DAYS,
+    HcpHistory,
+    Neighbour,
+    Reason,
+    rank,
+)
+from .recommendation_models import CoEngagement, SpecialtyPopularity
+from .recommendations import engagements
+
+MAX_LIMIT = 20
+CHECK_WINDOW = 50  # candidates checked per request: more than enough for a stale table's losses
+HISTORY_ITEMS = 100  # the HCP's most recent items whose products say what is "their product"
+RECENT_APPROVALS = 20
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One approved item to show next, exactly as search would show it, with why."""
+
+    item: str
+    hit: SearchHit
+    reason: SafeString
+    score: float
+
+    @property
+    def approval_id(self) -> int:
+        return self.hit.approval_id
+
+
+def item_key(item: str) -> tuple[str, str] | None:
+    """A content id as the content API gives it ("email-42") → (type, object id)."""
+    type_, _, object_id = item.partition("-")
+    return (type_, object_id) if type_ and object_id else None
+
+
+def item_of(hit: SearchHit) -> str:
+    return f"{hit.type}-{hit.object_id}"
+
+
+def hcp_history(hcp: HCP, *, now) -> HcpHistory:
+    """What this HCP engaged with and was sent, from the event store and the portal's own sends."""
+    from .models import Event  # the event store (engagement/models.py)
+
+    history = HcpHistory()
+    for engagement in engagements(Event.objects.filter(hcp_id=hcp.pseudonym, occurred_at__lte=now)):
+        history.add(engagement)
+    sends = EmailSend.objects.filter(hcp=hcp, status=EmailSend.SENT)
+    for content_type_id, object_id in sends.values_list("approval__content_type_id", "approval__object_id"):
+        history.sent.add(f"{ContentType.objects.get_for_id(content_type_id).model}-{object_id}")
+    return history
+
+
+def _neighbours(specialty: str, items) -> dict[tuple[str, str], list[Neighbour]]:
+    rows = CoEngagement.objects.filter(specialty__in={specialty, ALL_SPECIALTIES}, item__in=list(items))
+    found: dict[tuple[str, str], list[Neighbour]] = {}
+    for group, item, neighbour, score, hcps in rows.values_list(
+        "specialty", "item", "neighbour", "score", "hcps"
+    ).order_by():
+        found.setdefault((group, item), []).append(Neighbour(neighbour, score, hcps))
+    return found
+
+
+def _popular(specialty: str) -> tuple[str, list[tuple[str, int]]]:
+    """The specialty's popularity list, or everyone's when the specialty has none yet."""
+    for group in (specialty, ALL_SPECIALTIES):
+        rows = SpecialtyPopularity.objects.filter(specialty=group).order_by("-hcps", "item")
+        popular = list(rows.values_list("item", "hcps"))
+        if popular:
+            return group, popular
+    return ALL_SPECIALTIES, []
+
+
+def _checked(items, *, access, market) -> dict[str, SearchHit]:
+    keys = [key for key in map(item_key, items) if key is not None]
+    return {item_of(hit): hit for hit in approved_items(items=keys, access=access, market=market)}
+
+
+def suggest(hcp: HCP, rep, limit: int = 5, *, now=None) -> list[Suggestion]:
+    """Up to `limit` approved items for this rep to use next with this HCP, best first."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}; got {limit}.")
+    access = rep_access(rep)
+    if hcp_for(rep, hcp.pk) is None:
+        raise ContentUnavailable("This HCP is not in your territory.")
+    now = now or timezone.now()
+    market, specialty = hcp.market.code, hcp.specialty.code
+    history = hcp_history(hcp, now=now)
+    recent_items = (sorted(history.first, key=history.first.get) + sorted(history.sent))[-HISTORY_ITEMS:]
+    seen = _checked(recent_items, access=access, market=market)
+    products = {code for hit in seen.values() for code in hit.products}
+    new = recent_approvals(
+        access=access,
+        since=now - timedelta(days=NEW_APPROVAL_DAYS),
+        products=products,
+        market=market,
+        size=RECENT_APPROVALS,
+        now=now,
+    )
+    popular_group, popular = _popular(specialty)
+    candidates = rank(
+        history=history,
+        specialty=specialty,
+        neighbours=_neighbours(specialty, history.weights),
+        popular=popular,
+        new_approvals=[item_of(hit) for hit in new],
+        limit=CHECK_WINDOW,
+    )
+    approved = _checked([c.item for c in candidates], access=access, market=market)
+    names = _Names(hcp=hcp, popular_group=popular_group, seen=seen, products=products)
+    suggestions = [
+        Suggestion(c.item, approved[c.item], names.reason(c.reason, approved[c.item]), c.score)
+        for c in candidates
+        if c.item in approved
+    ]
+    return suggestions[:limit]
+
+
+@dataclass
+class _Names:
+    """Turns a Reason into the rep's one line, with titles and names (titles from search, already escaped)."""
+
+    hcp: HCP
+    popular_group: str
+    seen: dict[str, SearchHit]
+    products: set[str]
+
+    def who(self, group: str | None) -> str:
+        return f"HCPs in {self.hcp.specialty.name}" if group else "HCPs"
+
+    def reason(self, reason: Reason, hit: SearchHit) -> SafeString:
+        title = mark_safe(hit.title)  # noqa: S308 - search escapes titles (search/selectors.py `_hit`)
+        if reason.kind == CO_ENGAGED:
+            via = self.seen.get(reason.via or "")
+            if via is None:  # what they engaged with is no longer approved: do not name it
+                return format_html("{} with a similar history opened {}", self.who(reason.specialty), title)
+            return format_html(
+                "{} who viewed {} also opened {}", self.who(reason.specialty), mark_safe(via.title), title
+            )
+        if reason.kind == NEW_APPROVAL:
+            codes = sorted(self.products.intersection(hit.products))
+            brands = ", ".join(Product.objects.filter(code__in=codes).values_list("brand_name", flat=True))
+            return format_html("New approval for this HCP's product{}", f" ({brands})" if brands else "")
+        popular = f"popular with {self.who(self.popular_group)}"
+        if reason.not_sent:
+            return format_html("Not yet sent to this HCP; {}", popular)
+        return format_html("{}", popular[0].upper() + popular[1:])
