@@ -17,7 +17,7 @@ evaluation (`manage.py recommendations_eval`), so what the evaluation measures i
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -115,29 +115,60 @@ def co_engagement(
     min_hcps: int = MIN_HCPS,
 ) -> dict[tuple[str, str], list[Neighbour]]:
     """(specialty, X) → X's top-K co-engaged items, for each specialty and for ALL_SPECIALTIES."""
-    dot: Counter = Counter()
-    support: Counter = Counter()
-    norm: Counter = Counter()
-    for hcp, history in histories.items():
-        groups = {ALL_SPECIALTIES, specialty_of.get(hcp) or ALL_SPECIALTIES}
-        items = history.in_order()
-        weights = [history.weights[item] for item in items]
-        for group in groups:
-            for item, weight in zip(items, weights, strict=True):
-                norm[group, item] += weight * weight
-            for i, first in enumerate(items):
-                for j in range(i + 1, len(items)):
-                    for key in ((group, first, items[j]), (group, items[j], first)):
-                        dot[key] += weights[i] * weights[j]
-                        support[key] += 1
-    neighbours: dict[tuple[str, str], list[Neighbour]] = defaultdict(list)
-    for (group, item, other), product in dot.items():
-        hcps = support[group, item, other]
-        if hcps < min_hcps:
+    return dict(iter_co_engagement(histories, specialty_of, top_k=top_k, min_hcps=min_hcps))
+
+
+def iter_co_engagement(
+    histories: Mapping[str, HcpHistory],
+    specialty_of: Mapping[str, str],
+    *,
+    top_k: int = TOP_K,
+    min_hcps: int = MIN_HCPS,
+) -> Iterator[tuple[tuple[str, str], list[Neighbour]]]:
+    """The same, one item at a time, as in Amazon's item-to-item patent: for each item X, for each
+    HCP who engaged with X, for each other item Y of that HCP, X·Y gains. Memory holds the HCPs'
+    recent items and one item's counters, never every pair at once (millions at 1M events)."""
+    recent = {hcp: history.in_order() for hcp, history in histories.items()}
+    engaged_by: dict[str, list[str]] = defaultdict(list)
+    norm: dict[tuple[str, str], float] = defaultdict(float)
+    for hcp, items in recent.items():
+        weights, groups = histories[hcp].weights, _groups(specialty_of, hcp)
+        for item in items:
+            engaged_by[item].append(hcp)
+            for group in groups:
+                norm[group, item] += weights[item] ** 2
+    # An item fewer than `min_hcps` HCPs engaged with can be in no pair with enough support.
+    eligible = {
+        hcp: [item for item in items if len(engaged_by[item]) >= min_hcps] for hcp, items in recent.items()
+    }
+    for item, hcps in engaged_by.items():
+        if len(hcps) < min_hcps:
             continue
-        score = product / math.sqrt(norm[group, item] * norm[group, other])
-        neighbours[group, item].append(Neighbour(other, score, hcps))
-    return {key: _top(found, top_k) for key, found in neighbours.items()}
+        dots: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        supports: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for hcp in hcps:
+            weights = histories[hcp].weights
+            weight = weights[item]
+            others = eligible[hcp]
+            for group in _groups(specialty_of, hcp):
+                dot, support = dots[group], supports[group]
+                for other in others:
+                    dot[other] += weight * weights[other]
+                    support[other] += 1
+        for group, dot in dots.items():
+            support = supports[group]
+            neighbours = [
+                Neighbour(other, product / math.sqrt(norm[group, item] * norm[group, other]), support[other])
+                for other, product in dot.items()
+                if other != item and support[other] >= min_hcps
+            ]
+            if neighbours:
+                yield (group, item), _top(neighbours, top_k)
+
+
+def _groups(specialty_of: Mapping[str, str], hcp: str) -> tuple[str, ...]:
+    specialty = specialty_of.get(hcp) or ALL_SPECIALTIES
+    return (ALL_SPECIALTIES,) if specialty == ALL_SPECIALTIES else (ALL_SPECIALTIES, specialty)
 
 
 def _top(neighbours: list[Neighbour], k: int) -> list[Neighbour]:
@@ -153,8 +184,7 @@ def specialty_popularity(
     """Specialty (and ALL_SPECIALTIES) → its most engaged items with their count of distinct HCPs."""
     counts: dict[str, Counter] = defaultdict(Counter)
     for hcp, history in histories.items():
-        groups = {ALL_SPECIALTIES, specialty_of.get(hcp) or ALL_SPECIALTIES}
-        for group in groups:
+        for group in _groups(specialty_of, hcp):
             counts[group].update(history.weights.keys())
     return {
         group: sorted(counter.items(), key=lambda pair: (-pair[1], pair[0]))[:top_n]
