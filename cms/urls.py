@@ -11,6 +11,7 @@ from review.outbox_health import outbox_health
 urlpatterns = [
     path("api/v1/", include("search.api.urls")),
     path("api/v1/", include("delivery.api.urls")),
+    path("api/v1/", include("engagement.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     # Wagtail serves its logout only to admin users; reps (API-only) must be able to sign out too.
     path("admin/logout/", LogoutView.as_view(), name="logout"),

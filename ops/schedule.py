@@ -55,6 +55,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         description="append the audit chain head to AUDIT_CHECKPOINT_DIR (and mail it when configured)",
     ),
     PeriodicJob(
+        "engagement_rollup",
+        "engagement.tasks.rollup_sweep",
+        cron="*/5 * * * *",
+        description="queue an engagement rollup when aggregate buckets wait and none is queued",
+        inline=True,
+    ),
+    PeriodicJob(
         "recommendations_refresh",
         "engagement.recommendations.recommendations_job",
         cron="23 * * * *",

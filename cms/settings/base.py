@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "search",
     "delivery",
     "reps",
+    "engagement",
     "demo",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -182,6 +183,11 @@ DELIVERY_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_WEBHOOK_MAX_ATTEMPT
 DELIVERY_PULL_LOG_BATCH = int(os.environ.get("DELIVERY_PULL_LOG_BATCH", "200"))
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")  # CLM thumbnails (Playwright)
 DELIVERY_PULL_LOG_SECONDS = float(os.environ.get("DELIVERY_PULL_LOG_SECONDS", "5"))
+# Engagement events (engagement/): how old and how far ahead of our clock a reported event may be, and
+# the largest request body of POST /api/v1/events (1,000 events with attributes fit well within it).
+ENGAGEMENT_MAX_EVENT_AGE_DAYS = int(os.environ.get("ENGAGEMENT_MAX_EVENT_AGE_DAYS", "90"))
+ENGAGEMENT_MAX_CLOCK_SKEW_SECONDS = int(os.environ.get("ENGAGEMENT_MAX_CLOCK_SKEW_SECONDS", "300"))
+ENGAGEMENT_MAX_BATCH_BYTES = int(os.environ.get("ENGAGEMENT_MAX_BATCH_BYTES", str(2 * 1024 * 1024)))
 # The per-token rate limit counts in this cache; point it at a shared cache (memcached, Redis) when
 # more than one process serves the API, otherwise each process counts on its own.
 CACHES = {
