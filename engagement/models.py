@@ -168,3 +168,21 @@ class RollupBacklog(models.Model):
 
     def __str__(self):
         return f"{self.approval_id} {self.day}"
+
+
+# Next-best-content's tables live in their own module (one concept per file); imported here so Django
+# registers them with this app.
+from engagement.recommendation_models import (  # noqa: E402
+    CoEngagement,
+    RecommendationRun,
+    SpecialtyPopularity,
+)
+
+__all__ = [
+    "CoEngagement",
+    "DailyEngagement",
+    "Event",
+    "RecommendationRun",
+    "RollupBacklog",
+    "SpecialtyPopularity",
+]

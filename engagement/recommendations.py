@@ -6,6 +6,7 @@ Run by the scheduler (ops/schedule.py, job `recommendations_refresh`) on the wor
 seeing the previous rows until the new ones commit. Never run on a page request.
 """
 
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
@@ -13,8 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from reps.models import HCP
-
+from .models import Event
 from .recommend import ENGAGEMENT_WEIGHTS, Engagement, co_engagement, hcp_histories, specialty_popularity
 from .recommendation_models import CoEngagement, RecommendationRun, SpecialtyPopularity
 
@@ -24,19 +24,27 @@ READ_CHUNK = 20_000
 READ_TYPES = sorted({*ENGAGEMENT_WEIGHTS, "sent"})
 
 
-def engagements(queryset) -> Iterator[Engagement]:
-    """Event rows as the recommender's tuples; the one place that knows the event store's columns."""
+def hcp_key(hcp_id: str) -> str:
+    """One key per HCP: senders may write a pseudonym (a UUID) in capitals or without dashes."""
+    try:
+        return str(uuid.UUID(hcp_id))
+    except ValueError:
+        return hcp_id
+
+
+def engagements(queryset, specialty_of: dict[str, str] | None = None) -> Iterator[Engagement]:
+    """Event rows as the recommender's tuples; the one place that knows the event store's columns.
+
+    `specialty_of`, when given, collects each HCP's specialty as copied into their events at ingest.
+    """
     rows = queryset.filter(type__in=READ_TYPES).values_list(
-        "hcp_id", "content_id", "type", "occurred_at", "attributes"
+        "hcp_id", "content_id", "type", "occurred_at", "dwell_ms", "specialty"
     )
-    for hcp, item, type_, occurred_at, attributes in rows.iterator(chunk_size=READ_CHUNK):
-        dwell = (attributes or {}).get("dwell_ms") or 0
-        yield Engagement(str(hcp), item, type_, occurred_at, int(dwell) if isinstance(dwell, int) else 0)
-
-
-def specialties_by_pseudonym() -> dict[str, str]:
-    """HCP pseudonym (the id events carry) → specialty code; HCPs unknown here count for all only."""
-    return {str(p): code for p, code in HCP.objects.values_list("pseudonym", "specialty__code")}
+    for hcp_id, item, type_, occurred_at, dwell_ms, specialty in rows.iterator(chunk_size=READ_CHUNK):
+        hcp = hcp_key(hcp_id)
+        if specialty_of is not None and specialty:
+            specialty_of[hcp] = specialty
+        yield Engagement(hcp, item, type_, occurred_at, dwell_ms or 0)
 
 
 class _Counted:
@@ -51,14 +59,12 @@ class _Counted:
 
 def recommendations_refresh(*, now=None, window_days: int | None = None) -> RecommendationRun:
     """Recompute both tables from the events of the last `window_days` and replace the stored rows."""
-    from .models import Event  # the event store (engagement/models.py)
-
     started = timezone.now()
     now = now or started
     since = now - timedelta(days=window_days or settings.RECOMMENDATIONS_WINDOW_DAYS)
-    events = _Counted(engagements(Event.objects.filter(occurred_at__gte=since, occurred_at__lte=now)))
+    specialty_of: dict[str, str] = {}  # HCPs with no specialty on their events count for all only
+    events = _Counted(engagements(Event.objects.between(since, now), specialty_of))
     histories = hcp_histories(events)
-    specialty_of = specialties_by_pseudonym()
     neighbours = co_engagement(histories, specialty_of)
     popularity = specialty_popularity(histories, specialty_of)
     with transaction.atomic():

@@ -13,17 +13,17 @@ content in front of a rep.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from modules.models import Product
 from reps.errors import ContentUnavailable
-from reps.models import HCP, EmailSend
+from reps.models import HCP
 from reps.selectors import hcp_for, rep_access
 from search.selectors import SearchHit, approved_items, recent_approvals
 
+from .models import Event
 from .recommend import (
     ALL_SPECIALTIES,
     CO_ENGAGED,
@@ -68,15 +68,12 @@ def item_of(hit: SearchHit) -> str:
 
 
 def hcp_history(hcp: HCP, *, now) -> HcpHistory:
-    """What this HCP engaged with and was sent, from the event store and the portal's own sends."""
-    from .models import Event  # the event store (engagement/models.py)
-
+    """What this HCP engaged with and was sent (channels' events and the portal's own sends alike)."""
+    pseudonym = hcp.pseudonym
+    spellings = {str(pseudonym), str(pseudonym).upper(), pseudonym.hex, pseudonym.hex.upper()}
     history = HcpHistory()
-    for engagement in engagements(Event.objects.filter(hcp_id=hcp.pseudonym, occurred_at__lte=now)):
+    for engagement in engagements(Event.objects.filter(hcp_id__in=spellings, occurred_at__lte=now)):
         history.add(engagement)
-    sends = EmailSend.objects.filter(hcp=hcp, status=EmailSend.SENT)
-    for content_type_id, object_id in sends.values_list("approval__content_type_id", "approval__object_id"):
-        history.sent.add(f"{ContentType.objects.get_for_id(content_type_id).model}-{object_id}")
     return history
 
 
