@@ -1,7 +1,7 @@
 """The rep sees "Suggested next" in an HCP's context in Chromium, at phone and tablet widths, and
 follows a suggestion to the approved preview and to the send flow.
 
-Screenshots go to var/screenshots/engagement (or ENGAGEMENT_SCREENSHOT_DIR).
+Screenshots go to var/screenshots/suggestions (or SUGGESTIONS_SCREENSHOT_DIR).
 """
 
 import os
@@ -28,8 +28,8 @@ pytestmark = [
 @pytest.fixture(scope="session")
 def screenshot_dir():
     path = Path(
-        os.environ.get("ENGAGEMENT_SCREENSHOT_DIR")
-        or Path(settings.BASE_DIR) / "var" / "screenshots" / "engagement"
+        os.environ.get("SUGGESTIONS_SCREENSHOT_DIR")
+        or Path(settings.BASE_DIR) / "var" / "screenshots" / "suggestions"
     )
     path.mkdir(parents=True, exist_ok=True)
     return path
