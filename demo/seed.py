@@ -7,6 +7,7 @@ from functools import partial
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from engagement.demo import seed_engagement
 from modules.models import (
     Audience,
     CallToAction,
@@ -329,4 +330,5 @@ def seed_demo() -> list[tuple[str, str, str]]:
     # The demo rep may search approved US and UK content for every channel.
     rep_scope_set(user=users["rep"], market_codes=["US-en", "GB-en"], channel_codes=list(demo.ALL_CHANNELS))
     seed_hcps(rep=users["rep"])  # the rep portal's data: a few HCPs in the rep's territory
+    seed_engagement()  # a few weeks of synthetic engagement for the reports (once)
     return created

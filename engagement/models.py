@@ -16,6 +16,7 @@ the `engagement.tasks.rollup_engagement` task from `RollupBacklog` (the (approva
 received events since the last run), never computed on a page view.
 """
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
@@ -123,7 +124,8 @@ class Event(models.Model):
 
 
 class DailyEngagement(models.Model):
-    """Events per UTC day × approval × market × channel × specialty × type, with the slide dwell sum."""
+    """Events per UTC day × approval × market × channel × specialty × type (× slide for slide views),
+    with the dwell sum."""
 
     day = models.DateField()
     approval = models.ForeignKey("review.ApprovalRecord", on_delete=models.PROTECT, related_name="+")
@@ -133,6 +135,7 @@ class DailyEngagement(models.Model):
     channel = models.CharField(max_length=40)
     specialty = models.CharField(max_length=40, blank=True)
     type = models.CharField(max_length=14, choices=Event.TYPES)
+    slide = models.PositiveSmallIntegerField(default=0, help_text="slide_viewed: the slide; 0 otherwise.")
     events = models.PositiveIntegerField()
     dwell_ms = models.BigIntegerField(default=0)
 
@@ -141,8 +144,8 @@ class DailyEngagement(models.Model):
         verbose_name_plural = "daily engagement"
         constraints = [
             models.UniqueConstraint(
-                fields=["approval", "day", "market", "channel", "specialty", "type"],
-                name="engagement_daily_bucket",
+                fields=["approval", "day", "market", "channel", "specialty", "type", "slide"],
+                name="engagement_daily_bucket_slide",
             )
         ]
         indexes = [models.Index(fields=["day"], name="engagement_daily_day")]
@@ -170,6 +173,25 @@ class RollupBacklog(models.Model):
         return f"{self.approval_id} {self.day}"
 
 
+class MarketerProducts(models.Model):
+    """The products a marketer (an author) sees in the engagement reports; none means no report data.
+
+    Reviewers, coordinators and superusers see every product; reps and channels see no reports.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analytics_products"
+    )
+    products = models.ManyToManyField("modules.Product", related_name="+", blank=True)
+
+    class Meta:
+        verbose_name = "marketer's products"
+        verbose_name_plural = "marketers' products"
+
+    def __str__(self):
+        return f"{self.user} ({', '.join(p.code for p in self.products.all())})"
+
+
 # Next-best-content's tables live in their own module (one concept per file); imported here so Django
 # registers them with this app.
 from engagement.recommendation_models import (  # noqa: E402
@@ -182,6 +204,7 @@ __all__ = [
     "CoEngagement",
     "DailyEngagement",
     "Event",
+    "MarketerProducts",
     "RecommendationRun",
     "RollupBacklog",
     "SpecialtyPopularity",

@@ -39,7 +39,8 @@ def _rebuild(buckets: list[tuple[int, object]]) -> int:
     grouped = (
         Event.objects.filter(buckets_filter(buckets))
         .annotate(day=TruncDate("occurred_at", tzinfo=UTC))
-        .values("approval_id", "day", "market", "channel", "specialty", "type")
+        .annotate(slide_key=Coalesce("slide", 0))
+        .values("approval_id", "day", "market", "channel", "specialty", "type", "slide_key")
         .annotate(
             count=Count("pk"),
             dwell=Coalesce(Sum("dwell_ms"), 0),
@@ -58,6 +59,7 @@ def _rebuild(buckets: list[tuple[int, object]]) -> int:
             channel=row["channel"],
             specialty=row["specialty"],
             type=row["type"],
+            slide=row["slide_key"],
             events=row["count"],
             dwell_ms=row["dwell"],
         )

@@ -169,7 +169,8 @@ def verification_line(report: ChainReport) -> str:
     )
 
 
-def _cell(value) -> str:
+def csv_cell(value) -> str:
+    """One CSV cell that no spreadsheet runs as a formula (also used by engagement's report exports)."""
     text = FORMULA_AFTER_BREAK.sub(r"\1'", "" if value is None else str(value))
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
@@ -194,7 +195,7 @@ def entry_row(entry: AuditEntry) -> list[str]:
         entry.previous_hash,
         entry.entry_hash,
     ]
-    return [_cell(value) for value in values]
+    return [csv_cell(value) for value in values]
 
 
 def audit_csv(entries, *, filters: AuditExportFilter, report: ChainReport, generated_at) -> bytes:
