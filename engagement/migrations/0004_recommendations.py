@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagement', '0002_brin_occurred_at'),
+        ('engagement', '0003_slide_and_marketer_products'),
     ]
 
     operations = [
