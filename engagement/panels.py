@@ -13,11 +13,12 @@ PANEL_SIZE = 5
 
 
 def suggested_next_panel(*, rep, hcp) -> SafeString:
+    access = rep_access(rep)
     context = {"hcp": hcp, "suggestions": [], "unavailable": False}
     try:
-        context["suggestions"] = suggest(hcp, rep, PANEL_SIZE)
+        context["suggestions"] = suggest(hcp, rep, PANEL_SIZE, access=access)
     except (SearchUnavailable, SearchNotConfigured):
         context["unavailable"] = True
     # Links to the send flow only where it could succeed; the send itself checks everything again.
-    context["may_email"] = hcp.has_consent and rep_access(rep).permits_channel("email")
+    context["may_email"] = hcp.has_consent and access.permits_channel("email")
     return render_to_string("engagement/suggested_next.html", context)

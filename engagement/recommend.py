@@ -56,6 +56,7 @@ class Engagement:
     type: str
     occurred_at: datetime
     dwell_ms: int = 0
+    product: str = ""
 
 
 def engagement_weight(type: str, dwell_ms: int = 0) -> float:
@@ -68,13 +69,17 @@ def engagement_weight(type: str, dwell_ms: int = 0) -> float:
 
 @dataclass
 class HcpHistory:
-    """What one HCP engaged with (item → summed weight, first time) and what they were sent."""
+    """What one HCP engaged with (item → summed weight, first time), what they were sent, and the
+    products of both ("this HCP's products")."""
 
     weights: dict[str, float] = field(default_factory=dict)
     first: dict[str, datetime] = field(default_factory=dict)
     sent: set[str] = field(default_factory=set)
+    products: set[str] = field(default_factory=set)
 
     def add(self, event: Engagement) -> None:
+        if event.product:
+            self.products.add(event.product)
         if event.type == "sent":
             self.sent.add(event.item)
             return

@@ -32,19 +32,25 @@ def hcp_key(hcp_id: str) -> str:
         return hcp_id
 
 
-def engagements(queryset, specialty_of: dict[str, str] | None = None) -> Iterator[Engagement]:
+def engagements(
+    queryset, specialty_of: dict[str, str] | None = None, *, stream: bool = True
+) -> Iterator[Engagement]:
     """Event rows as the recommender's tuples; the one place that knows the event store's columns.
 
     `specialty_of`, when given, collects each HCP's specialty as copied into their events at ingest.
+    `stream`: read through a server-side cursor (millions of rows); one HCP's history is read at once,
+    which saves the cursor's cost on the page request.
     """
     rows = queryset.filter(type__in=READ_TYPES).values_list(
-        "hcp_id", "content_id", "type", "occurred_at", "dwell_ms", "specialty"
+        "hcp_id", "content_id", "type", "occurred_at", "dwell_ms", "specialty", "product"
     )
-    for hcp_id, item, type_, occurred_at, dwell_ms, specialty in rows.iterator(chunk_size=READ_CHUNK):
+    for hcp_id, item, type_, at, dwell_ms, specialty, product in (
+        rows.iterator(chunk_size=READ_CHUNK) if stream else rows
+    ):
         hcp = hcp_key(hcp_id)
         if specialty_of is not None and specialty:
             specialty_of[hcp] = specialty
-        yield Engagement(hcp, item, type_, occurred_at, dwell_ms or 0)
+        yield Engagement(hcp, item, type_, at, dwell_ms or 0, product)
 
 
 class _Counted:

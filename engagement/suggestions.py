@@ -21,7 +21,8 @@ from modules.models import Product
 from reps.errors import ContentUnavailable
 from reps.models import HCP
 from reps.selectors import hcp_for, rep_access
-from search.selectors import SearchHit, approved_items, recent_approvals
+from search.access import SearchAccess
+from search.selectors import RecentRequest, SearchHit, approved_items
 
 from .models import Event
 from .recommend import (
@@ -39,7 +40,6 @@ from .recommendations import engagements
 
 MAX_LIMIT = 20
 CHECK_WINDOW = 50  # candidates checked per request: more than enough for a stale table's losses
-HISTORY_ITEMS = 100  # the HCP's most recent items whose products say what is "their product"
 RECENT_APPROVALS = 20
 
 
@@ -72,7 +72,8 @@ def hcp_history(hcp: HCP, *, now) -> HcpHistory:
     pseudonym = hcp.pseudonym
     spellings = {str(pseudonym), str(pseudonym).upper(), pseudonym.hex, pseudonym.hex.upper()}
     history = HcpHistory()
-    for engagement in engagements(Event.objects.filter(hcp_id__in=spellings, occurred_at__lte=now)):
+    events = Event.objects.filter(hcp_id__in=spellings, occurred_at__lte=now)
+    for engagement in engagements(events, stream=False):
         history.add(engagement)
     return history
 
@@ -97,49 +98,57 @@ def _popular(specialty: str) -> tuple[str, list[tuple[str, int]]]:
     return ALL_SPECIALTIES, []
 
 
-def _checked(items, *, access, market) -> dict[str, SearchHit]:
-    keys = [key for key in map(item_key, items) if key is not None]
-    return {item_of(hit): hit for hit in approved_items(items=keys, access=access, market=market)}
+def _keys(items) -> list[tuple[str, str]]:
+    return [key for key in map(item_key, items) if key is not None]
 
 
-def suggest(hcp: HCP, rep, limit: int = 5, *, now=None) -> list[Suggestion]:
-    """Up to `limit` approved items for this rep to use next with this HCP, best first."""
+def suggest(
+    hcp: HCP, rep, limit: int = 5, *, now=None, access: SearchAccess | None = None
+) -> list[Suggestion]:
+    """Up to `limit` approved items for this rep to use next with this HCP, best first.
+
+    `access`: the rep's access when the caller has it already (it is the rep's own, see rep_access).
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}; got {limit}.")
-    access = rep_access(rep)
+    access = access or rep_access(rep)
     if hcp_for(rep, hcp.pk) is None:
         raise ContentUnavailable("This HCP is not in your territory.")
     now = now or timezone.now()
     market, specialty = hcp.market.code, hcp.specialty.code
     history = hcp_history(hcp, now=now)
-    recent_items = (sorted(history.first, key=history.first.get) + sorted(history.sent))[-HISTORY_ITEMS:]
-    seen = _checked(recent_items, access=access, market=market)
-    products = {code for hit in seen.values() for code in hit.products}
-    new = recent_approvals(
+    popular_group, popular = _popular(specialty)
+    neighbours = _neighbours(specialty, history.weights)
+    pool = rank(
+        history=history, specialty=specialty, neighbours=neighbours, popular=popular, limit=CHECK_WINDOW
+    )
+    vias = sorted({c.reason.via for c in pool if c.reason.via})
+    # One round trip checks the pool and the HCP's items the reasons name, and finds recent approvals
+    # for their products (already checked the same way).
+    since = now - timedelta(days=NEW_APPROVAL_DAYS)
+    found = approved_items(
+        items=_keys([c.item for c in pool] + vias),
         access=access,
-        since=now - timedelta(days=NEW_APPROVAL_DAYS),
-        products=products,
         market=market,
-        size=RECENT_APPROVALS,
+        recent=RecentRequest(since=since, products=frozenset(history.products), size=RECENT_APPROVALS),
         now=now,
     )
-    popular_group, popular = _popular(specialty)
+    approved = {item_of(hit): hit for hit in found.items + found.recent}
     candidates = rank(
         history=history,
         specialty=specialty,
-        neighbours=_neighbours(specialty, history.weights),
+        neighbours=neighbours,
         popular=popular,
-        new_approvals=[item_of(hit) for hit in new],
-        limit=CHECK_WINDOW,
+        new_approvals=[item_of(hit) for hit in found.recent],
     )
-    approved = _checked([c.item for c in candidates], access=access, market=market)
-    names = _Names(hcp=hcp, popular_group=popular_group, seen=seen, products=products)
-    suggestions = [
+    # A new approval only raises an item's score, so every candidate that can make the list is in the
+    # checked pool or among the recent approvals; anything else is left out, never shown unchecked.
+    chosen = [c for c in candidates if c.item in approved][:limit]
+    names = _Names(hcp=hcp, popular_group=popular_group, approved=approved, products=history.products)
+    return [
         Suggestion(c.item, approved[c.item], names.reason(c.reason, approved[c.item]), c.score)
-        for c in candidates
-        if c.item in approved
+        for c in chosen
     ]
-    return suggestions[:limit]
 
 
 @dataclass
@@ -148,8 +157,16 @@ class _Names:
 
     hcp: HCP
     popular_group: str
-    seen: dict[str, SearchHit]
+    approved: dict[str, SearchHit]
     products: set[str]
+    _brands: dict[str, str] | None = None
+
+    def brands(self, codes) -> str:
+        if self._brands is None:  # one query, and only when a reason names a product
+            self._brands = dict(
+                Product.objects.filter(code__in=self.products).values_list("code", "brand_name")
+            )
+        return ", ".join(self._brands[code] for code in sorted(codes) if code in self._brands)
 
     def who(self, group: str | None) -> str:
         return f"HCPs in {self.hcp.specialty.name}" if group else "HCPs"
@@ -157,15 +174,14 @@ class _Names:
     def reason(self, reason: Reason, hit: SearchHit) -> SafeString:
         title = mark_safe(hit.title)  # noqa: S308 - search escapes titles (search/selectors.py `_hit`)
         if reason.kind == CO_ENGAGED:
-            via = self.seen.get(reason.via or "")
+            via = self.approved.get(reason.via or "")
             if via is None:  # what they engaged with is no longer approved: do not name it
                 return format_html("{} with a similar history opened {}", self.who(reason.specialty), title)
             return format_html(
                 "{} who viewed {} also opened {}", self.who(reason.specialty), mark_safe(via.title), title
             )
         if reason.kind == NEW_APPROVAL:
-            codes = sorted(self.products.intersection(hit.products))
-            brands = ", ".join(Product.objects.filter(code__in=codes).values_list("brand_name", flat=True))
+            brands = self.brands(self.products.intersection(hit.products))
             return format_html("New approval for this HCP's product{}", f" ({brands})" if brands else "")
         popular = f"popular with {self.who(self.popular_group)}"
         if reason.not_sent:

@@ -173,38 +173,63 @@ def approved_content_suggest(*, q: str, access: SearchAccess, now=None, size: in
     return suggestions[:size]
 
 
-def _checked_hits(body: dict, now: datetime) -> list[SearchHit]:
-    """Run a query built on the read-time filters, then keep only approvals the database has in force."""
-    hits = _execute(body)["hits"]["hits"]
-    current = _current_approval_ids([h["_source"]["approval_id"] for h in hits], now)
-    return [_hit(h) for h in hits if h["_source"]["approval_id"] in current]
+@dataclass(frozen=True)
+class RecentRequest:
+    """Approvals since `since` for any of these product codes, newest first (next-best-content's "new")."""
+
+    since: datetime
+    products: frozenset[str]
+    size: int = 10
+
+
+@dataclass
+class ApprovedItems:
+    items: list[SearchHit]
+    recent: list[SearchHit]
 
 
 def approved_items(
-    *, items: list[tuple[str, str]], access: SearchAccess, market: str | None = None, now=None
-) -> list[SearchHit]:
-    """Of these items (type, object id), those search would show this caller now: approved, in force,
-    unexpired, in scope (and in `market`), checked against the database like every search page."""
-    if not items:
-        return []
-    now = now or timezone.now()
-    return _checked_hits(compile_items(items, access, now, market=market, ending=_endings_in_flight()), now)
-
-
-def recent_approvals(
     *,
+    items: list[tuple[str, str]],
     access: SearchAccess,
-    since: datetime,
-    products: set[str],
     market: str | None = None,
-    size: int = 10,
+    recent: RecentRequest | None = None,
     now=None,
-) -> list[SearchHit]:
-    """Approvals in force since `since` for these products, newest first, under the same checks."""
-    if not products:
-        return []
+) -> ApprovedItems:
+    """Of these items (type, object id), those search would show this caller now, and optionally the
+    recent approvals asked for: approved, in force, unexpired, in scope (and in `market`), checked
+    against the database like every search page. Both queries go in one round trip (msearch)."""
     now = now or timezone.now()
-    body = compile_recent(
-        access, now, since=since, products=products, market=market, size=size, ending=_endings_in_flight()
+    ending = _endings_in_flight()
+    bodies = []
+    if items:
+        bodies.append(compile_items(items, access, now, market=market, ending=ending))
+    if recent is not None and recent.products:
+        bodies.append(
+            compile_recent(
+                access,
+                now,
+                since=recent.since,
+                products=recent.products,
+                market=market,
+                size=recent.size,
+                ending=ending,
+            )
+        )
+    if not bodies:
+        return ApprovedItems([], [])
+    try:
+        responses = client().msearch(index=alias_name(), searches=[part for b in bodies for part in ({}, b)])
+    except (TransportError, ApiError) as exc:
+        raise SearchUnavailable(
+            "Search is temporarily unavailable; try again in a moment. Approved content is unaffected."
+        ) from exc
+    if any("error" in response for response in responses["responses"]):
+        raise SearchUnavailable("Search could not answer just now; try again in a moment.")
+    found = [response["hits"]["hits"] for response in responses["responses"]]
+    current = _current_approval_ids([h["_source"]["approval_id"] for hits in found for h in hits], now)
+    checked = [[_hit(h) for h in hits if h["_source"]["approval_id"] in current] for hits in found]
+    return ApprovedItems(
+        items=checked[0] if items else [],
+        recent=checked[-1] if recent is not None and recent.products else [],
     )
-    return _checked_hits(body, now)
