@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from delivery.authentication import scope_of
@@ -88,15 +89,19 @@ def _limits() -> tuple[timedelta, timedelta]:
 
 
 def approved_revisions(content_ids) -> dict[tuple[str, int], ApprovedRevision]:
-    """Every approved revision of the given items, keyed by (content id, revision id); five queries."""
-    items = (
-        PublishedItem.objects.filter(item_id__in=set(content_ids))
-        .select_related("approval")
-        .prefetch_related("products", "markets", "channels", "audiences")
-    )
+    """Every approved revision of the given items, keyed by (content id, revision id).
+
+    One query on PostgreSQL (the scope codes as array subqueries); five elsewhere (prefetches).
+    """
+    items = PublishedItem.objects.filter(item_id__in=set(content_ids)).select_related("approval")
+    if connection.vendor == "postgresql":
+        items = items.annotate(**{name: _codes(name) for name in SCOPE_RELATIONS})
+    else:
+        items = items.prefetch_related(*SCOPE_RELATIONS.values())
     found = {}
     for item in items:
         approval = item.approval
+        codes = {name: _item_codes(item, name) for name in SCOPE_RELATIONS}
         found[(item.item_id, approval.revision_id)] = ApprovedRevision(
             content_id=item.item_id,
             approval_id=approval.pk,
@@ -106,12 +111,39 @@ def approved_revisions(content_ids) -> dict[tuple[str, int], ApprovedRevision]:
             approved_at=approval.approved_at,
             ended_at=approval.ended_at,
             ended=approval.status in (approval.WITHDRAWN, approval.EXPIRED),
-            products=tuple(sorted(p.code for p in item.products.all())),
-            markets=frozenset(m.code for m in item.markets.all()),
-            channels=frozenset(c.code for c in item.channels.all()),
-            audiences=frozenset(a.code for a in item.audiences.all()),
+            products=tuple(sorted(codes["product_codes"])),
+            markets=frozenset(codes["market_codes"]),
+            channels=frozenset(codes["channel_codes"]),
+            audiences=frozenset(codes["audience_codes"]),
         )
     return found
+
+
+SCOPE_RELATIONS = {
+    "product_codes": "products",
+    "market_codes": "markets",
+    "channel_codes": "channels",
+    "audience_codes": "audiences",
+}
+
+
+def _item_codes(item, name: str) -> list[str]:
+    if connection.vendor == "postgresql":
+        return getattr(item, name)
+    return [term.code for term in getattr(item, SCOPE_RELATIONS[name]).all()]
+
+
+def _codes(name: str):
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    relation = SCOPE_RELATIONS[name]
+    through = getattr(PublishedItem, relation).through
+    term = relation[:-1]
+    return ArraySubquery(
+        through.objects.filter(publisheditem_id=OuterRef("pk"))
+        .order_by(f"{term}__code")
+        .values(f"{term}__code")
+    )
 
 
 def specialties_of(hcp_ids) -> dict[str, str]:

@@ -65,7 +65,8 @@ def _insert_sql() -> str:
     event = Event._meta.db_table
     backlog = RollupBacklog._meta.db_table
     names = ", ".join(name for name, _ in COLUMNS)
-    arrays = ", ".join(f"%s::{kind}[]" for _, kind in COLUMNS)
+    # %b: psycopg sends each array in binary (no per-element quoting on the client).
+    arrays = ", ".join(f"%b::{kind}[]" for _, kind in COLUMNS)
     # A conflict on either partial unique index (per client, or the portal's) is a duplicate.
     return (
         f"WITH stored AS ("
@@ -94,15 +95,20 @@ def events_insert(rows: list[EventRow]) -> set[str]:
 
 
 def _insert_postgresql(rows: list[EventRow]) -> set[str]:
+    import orjson
+    import psycopg
     from psycopg.types.json import Jsonb
 
     params = []
     for name, _ in COLUMNS:
         values = [getattr(row, name) for row in rows]
         if name == "attributes":
-            values = [Jsonb(value) for value in values]
+            values = [Jsonb(value, dumps=orjson.dumps) for value in values]
         params.append(values)
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    # Django's cursors bind parameters on the client, quoting every array element as text (two
+    # thirds of a 1,000-event batch's time); a plain psycopg cursor sends the 19 arrays in binary.
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_insert_sql(), params)
         return {event_id for (event_id,) in cursor.fetchall()}
 
