@@ -13,6 +13,7 @@ content in front of a rep.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -72,7 +73,8 @@ def hcp_history(hcp: HCP, *, now) -> HcpHistory:
     pseudonym = hcp.pseudonym
     spellings = {str(pseudonym), str(pseudonym).upper(), pseudonym.hex, pseudonym.hex.upper()}
     history = HcpHistory()
-    events = Event.objects.filter(hcp_id__in=spellings, occurred_at__lte=now)
+    since = now - timedelta(days=settings.RECOMMENDATIONS_WINDOW_DAYS)
+    events = Event.objects.filter(hcp_id__in=spellings, occurred_at__gte=since, occurred_at__lte=now)
     for engagement in engagements(events, stream=False):
         history.add(engagement)
     return history

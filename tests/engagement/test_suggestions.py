@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from engagement.models import CoEngagement, RecommendationRun, SpecialtyPopularity
-from engagement.suggestions import suggest
+from engagement.suggestions import hcp_history, suggest
 from ops.schedule import job_named
 from reps.errors import ContentUnavailable
 from review import roles
@@ -107,6 +107,16 @@ def test_stale_or_hostile_table_rows_cannot_reach_outside_the_reps_scope(world, 
     rep_scope_set(user=web_rep, market_codes=["US-en"], channel_codes=["web"])
     web_rep.territory.create(hcp=world["hcp"])
     assert suggest(world["hcp"], web_rep, 5) == []
+
+
+def test_a_pseudonym_sent_in_capitals_or_without_dashes_is_the_same_hcp(world):
+    hcp, renal = world["hcp"], world["items"]["renal"]
+    engaged(world["client"], renal, str(hcp.pseudonym).upper(), "opened")
+    engaged(world["client"], world["items"]["faq"], hcp.pseudonym.hex, "sent")
+    history = hcp_history(hcp, now=timezone.now())
+    assert set(history.weights) == {f"textblock-{world['items']['dosing'].pk}", f"textblock-{renal.pk}"}
+    assert history.sent == {f"textblock-{world['items']['faq'].pk}"}
+    assert refreshed().hcps == 4  # one HCP, however their id was spelt
 
 
 def test_only_the_reps_own_hcps_and_sane_limits(world):
