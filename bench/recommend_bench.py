@@ -27,7 +27,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from engagement.models import CoEngagement, Event  # noqa: E402
+from engagement.models import CoEngagement, Event, RecommendationRun  # noqa: E402
+from engagement.recommend import SEED_ITEMS  # noqa: E402
 from engagement.recommendations import recommendations_refresh  # noqa: E402
 from engagement.suggestions import hcp_history, suggest  # noqa: E402
 from modules.models import TextBlock  # noqa: E402
@@ -89,7 +90,7 @@ def load_events(count: int, hcps: int, items: int) -> None:
                        (ARRAY['opened', 'opened', 'clicked', 'slide_viewed', 'sent'])
                            [1 + floor(random() * 5)] AS type,
                        now() - random() * interval '90 days' AS at
-                FROM generate_series(%(start)s, %(stop)s) AS n
+                FROM generate_series(%(start)s::bigint, %(stop)s::bigint) AS n
             )
             INSERT INTO engagement_event (client_id, source, event_id, type, content_id, content_type_id,
                 object_id, approval_id, revision_id, channel, market, product, hcp_id, specialty,
@@ -128,7 +129,8 @@ def bench_rep():
 
 
 def neighbour_rows(hcp, items) -> list:
-    """The baseline: the HCP's stored top-K neighbours, read bare (no blend, no approval check)."""
+    """The baseline: the stored top-K neighbours of the HCP's seed items, read bare (no history read,
+    no blend, no approval check)."""
     rows = CoEngagement.objects.filter(specialty__in=[hcp.specialty.code, ""], item__in=items)
     return list(rows.values_list("item", "neighbour", "score").order_by())
 
@@ -139,7 +141,7 @@ def bench_suggest(samples: int) -> dict:
     suggest_ms, bare_ms, found = [], [], []
     for n in range(samples + 20):
         hcp = HCP.objects.select_related("market", "specialty").get(pk=rng.choice(hcps).pk)
-        items = list(hcp_history(hcp, now=timezone.now()).weights)
+        items = hcp_history(hcp, now=timezone.now()).in_order(SEED_ITEMS)
         t0 = time.perf_counter()
         suggestions = suggest(hcp, rep, 5)
         t1 = time.perf_counter()
@@ -165,6 +167,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--hcps", type=int, default=None, help="default: one per 100 events")
     parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument(
+        "--reuse-tables", action="store_true", help="skip the refresh when an earlier run left the tables"
+    )
     args = parser.parse_args()
     hcps = args.hcps or max(TERRITORY, args.events // 100)
     call_command("migrate", verbosity=0)
@@ -176,12 +181,13 @@ def main() -> None:
         print(f"indexed {report.indexed} documents")
     load_hcps(hcps)
     load_events(args.events, hcps, args.items)
-    started = time.perf_counter()
-    run = recommendations_refresh(window_days=365)
-    print(
-        f"refresh: {run.events} events of {run.hcps} HCPs on {run.items} items → {run.neighbour_rows} "
-        f"neighbour rows, {run.popularity_rows} popularity rows in {time.perf_counter() - started:.0f} s"
-    )
+    if not (args.reuse_tables and RecommendationRun.objects.exists()):
+        started = time.perf_counter()
+        run = recommendations_refresh(window_days=365)
+        print(
+            f"refresh: {run.events} events of {run.hcps} HCPs on {run.items} items → {run.neighbour_rows} "
+            f"neighbour rows, {run.popularity_rows} popularity rows in {time.perf_counter() - started:.0f} s"
+        )
     r = bench_suggest(args.samples)
     print(
         f"suggest() for one HCP ({args.samples} samples, {args.items} items, {args.events} events): "

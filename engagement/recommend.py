@@ -30,6 +30,9 @@ MAX_DWELL_BONUS = 2.0  # …up to two, so a slide left open overnight does not d
 # HCP adds at most 1,225 pairs however long their history.
 MAX_ITEMS_PER_HCP = 50
 TOP_K = 20
+# Suggestions start from the HCP's 20 most recent items (their neighbours: at most 800 stored rows
+# read per request); what they engaged with longer ago still keeps it out of the list.
+SEED_ITEMS = 20
 MIN_HCPS = 2  # a pair seen with one HCP only is an anecdote, not co-engagement
 POPULAR_PER_SPECIALTY = 50
 ALL_SPECIALTIES = ""  # the specialty key of neighbours and popularity across every specialty
@@ -238,16 +241,18 @@ def rank(
 ) -> list[Candidate]:
     """The HCP's candidates, best first; items the HCP already engaged with are never suggested.
 
-    `neighbours` needs entries for the HCP's items (their specialty's and ALL_SPECIALTIES');
+    `neighbours` needs entries for the HCP's SEED_ITEMS most recent items (their specialty's and
+    ALL_SPECIALTIES');
     `popular` is their specialty's popularity list; `new_approvals` are items approved recently for
     a product the HCP has engaged with or been sent.
     """
     tallies: dict[str, _Tally] = defaultdict(_Tally)
-    top_weight = max(history.weights.values(), default=1.0)
+    seeds = {item: history.weights[item] for item in history.in_order(SEED_ITEMS)}
+    top_weight = max(seeds.values(), default=1.0)
     groups = [(specialty, 1.0)]
     if specialty != ALL_SPECIALTIES:
         groups.append((ALL_SPECIALTIES, W_CO_ALL))
-    for engaged, weight in history.weights.items():
+    for engaged, weight in seeds.items():
         strength = weight / top_weight
         for group, factor in groups:
             for neighbour in neighbours.get((group, engaged), ()):

@@ -31,6 +31,7 @@ from .recommend import (
     CO_ENGAGED,
     NEW_APPROVAL,
     NEW_APPROVAL_DAYS,
+    SEED_ITEMS,
     HcpHistory,
     Neighbour,
     Reason,
@@ -120,7 +121,7 @@ def suggest(
     market, specialty = hcp.market.code, hcp.specialty.code
     history = hcp_history(hcp, now=now)
     popular_group, popular = _popular(specialty)
-    neighbours = _neighbours(specialty, history.weights)
+    neighbours = _neighbours(specialty, history.in_order(SEED_ITEMS))
     pool = rank(
         history=history, specialty=specialty, neighbours=neighbours, popular=popular, limit=CHECK_WINDOW
     )
