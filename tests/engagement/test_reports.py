@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from wagtail.models import WorkflowState
 
+from engagement import analytics
 from engagement.models import Event, MarketerProducts
 from review import roles
 from tests import factories
-from tests.engagement.conftest import event
+from tests.engagement.conftest import approval_of, event
 
 ASSEMBLIES = "/admin/engagement/assemblies/"
 MODULES = "/admin/engagement/modules/"
@@ -159,3 +161,29 @@ def test_module_reuse_counts_assemblies_markets_and_assembly_reviews(admin_clien
     detail = admin_client.get(f"{MODULES}{claim_id}/")
     assert detail.status_code == 200
     assert f"email-{engaged.pk}" in detail.content.decode()
+    # The email pinned only approved modules, so it went through Assembly review: one review saved,
+    # but no full-MLR assembly approval exists to measure against, so no days are claimed.
+    reuse = {module.module_id: module for module in analytics.modules_reuse(analytics.ReportFilter())}
+    claim = reuse[claim_id]
+    assert claim.assemblies == {f"email-{engaged.pk}"} and claim.markets == {"US-en"}
+    assert claim.assembly_reviews == 1
+    assert claim.totals["sent"] == Event.objects.filter(type="sent").count()
+    assert analytics.time_saved_estimate().days_for(claim.assembly_reviews) is None
+    assert "no full-MLR assembly approvals yet" in html
+    # Durations are measured from submission (the workflow state) to approval.
+    approval = approval_of(engaged)
+    WorkflowState.objects.filter(pk=approval.workflow_state_id).update(
+        created_at=approval.approved_at - timedelta(days=2)
+    )
+    assert analytics.time_saved_estimate().assembly_median_days == 2.0
+
+
+def test_days_saved_is_the_median_difference_times_the_assembly_reviews():
+    saved = analytics.TimeSaved(
+        full_mlr_median_days=9.5, assembly_median_days=2.0, full_mlr_reviews=4, assembly_reviews_measured=6
+    )
+    assert saved.per_review_days == 7.5 and saved.days_for(3) == 22.5
+    slower = analytics.TimeSaved(
+        full_mlr_median_days=1.0, assembly_median_days=2.0, full_mlr_reviews=1, assembly_reviews_measured=1
+    )
+    assert slower.days_for(3) == 0.0  # never a negative saving

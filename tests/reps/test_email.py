@@ -83,6 +83,13 @@ def test_the_received_message_is_the_approved_rendering_with_only_the_slots_fill
         personalisation=slot_values(hcp=hcp, rep=rep, send_token=str(record.send_token)),
         base_url="http://testserver",
     ).html
+    # The unsubscribe token is signed with the time in seconds, so one signed again here differs when
+    # a second boundary passed since the send: compare the tokens by what they carry, the rest as is.
+    unsubscribe = re.compile(r"/reps/u/([^/\"]+)/")
+    assert {links.unsubscribe_token_send(t) for t in unsubscribe.findall(untracked)} == {
+        str(record.send_token)
+    }
+    untracked, expected = (unsubscribe.sub("/reps/u/TOKEN/", body) for body in (untracked, expected))
     assert untracked.strip() == expected.replace("\r\n", "\n").strip()
     assert record.status == EmailSend.SENT and record.link_targets == ["https://example.com/hcp"]
     status = rep_client.get(reverse("reps:send_status", args=[record.pk]))
