@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from engagement.demo import seed_engagement
+from engagement.recommendations import recommendations_refresh
 from modules.models import (
     Audience,
     CallToAction,
@@ -341,4 +342,5 @@ def seed_demo() -> list[tuple[str, str, str]]:
     rep_scope_set(user=users["rep"], market_codes=["US-en", "GB-en"], channel_codes=list(demo.ALL_CHANNELS))
     seed_hcps(rep=users["rep"])  # the rep portal's data: a few HCPs in the rep's territory
     seed_engagement()  # a few weeks of synthetic engagement for the reports (once)
+    recommendations_refresh()  # so the portal's "Suggested next" has tables to read at once
     return created

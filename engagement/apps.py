@@ -19,3 +19,9 @@ class EngagementConfig(AppConfig):
             sender=EngagementEvent,
             dispatch_uid="engagement.portal_event_saved",
         )
+
+        from engagement.panels import suggested_next_panel
+        from reps import panels
+
+        # The portal's HCP context shows "Suggested next" without reps importing this app.
+        panels.register(suggested_next_panel)

@@ -190,3 +190,22 @@ class MarketerProducts(models.Model):
 
     def __str__(self):
         return f"{self.user} ({', '.join(p.code for p in self.products.all())})"
+
+
+# Next-best-content's tables live in their own module (one concept per file); imported here so Django
+# registers them with this app.
+from engagement.recommendation_models import (  # noqa: E402
+    CoEngagement,
+    RecommendationRun,
+    SpecialtyPopularity,
+)
+
+__all__ = [
+    "CoEngagement",
+    "DailyEngagement",
+    "Event",
+    "MarketerProducts",
+    "RecommendationRun",
+    "RollupBacklog",
+    "SpecialtyPopularity",
+]

@@ -62,6 +62,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         inline=True,
     ),
     PeriodicJob(
+        "recommendations_refresh",
+        "engagement.recommendations.recommendations_job",
+        cron="23 * * * *",
+        description="recompute next-best-content's co-engagement and specialty popularity from the events",
+    ),
+    PeriodicJob(
         "prune_task_results",
         "ops.tasking.prune_task_results",
         cron="40 3 * * *",

@@ -17,7 +17,7 @@ from search.errors import SearchAccessDenied, SearchNotConfigured, SearchUnavail
 from search.query import SearchRequest
 from search.selectors import approved_content_search
 
-from . import links, selectors, services
+from . import links, panels, selectors, services
 from .errors import ContentUnavailable, NotARep, SendRateLimited, SendRefused, TrackingLinkInvalid
 from .forms import PortalSearchForm, SendForm
 from .models import EmailSend
@@ -90,16 +90,17 @@ def _search_request(form: PortalSearchForm, hcp) -> SearchRequest:
 def search(request):
     access = selectors.rep_access(request.user)
     form = PortalSearchForm(request.GET or None, rep=request.user, access=access)
-    hcp, page, history = None, None, []
+    hcp, page, history, hcp_panels = None, None, [], []
     if form.is_bound and form.is_valid():
         hcp = form.cleaned_data["hcp"]
         page = approved_content_search(request=_search_request(form, hcp), access=access)
         if hcp is not None:
             history = list(selectors.sent_history(hcp))
+            hcp_panels = panels.hcp_panels(rep=request.user, hcp=hcp)
     elif not form.is_bound:
         form = PortalSearchForm(rep=request.user, access=access)
         page = approved_content_search(request=SearchRequest(page_size=PAGE_SIZE), access=access)
-    context = {"form": form, "hcp": hcp, "page": page, "history": history}
+    context = {"form": form, "hcp": hcp, "page": page, "history": history, "hcp_panels": hcp_panels}
     if page is not None:
         query = request.GET.copy()
         query.pop("page", None)

@@ -1,5 +1,6 @@
 """Compile a validated search request into an Elasticsearch request body (pure: no server, no ORM)."""
 
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -144,4 +145,66 @@ def compile_suggest(
         "query": {"bool": query},
         "size": size * 2,
         "_source": ["approval_id", "title", "type", "job_code"],
+    }
+
+
+def _read_time_query(access: SearchAccess, now: datetime, ending: Collection[int], extra: list[dict]) -> dict:
+    query: dict = {"filter": read_time_filters(access, now) + extra}
+    if exclusions := ending_exclusions(ending):
+        query["must_not"] = exclusions
+    return {"bool": query}
+
+
+def compile_items(
+    items: Collection[tuple[str, str]],
+    access: SearchAccess,
+    now: datetime,
+    *,
+    market: str | None = None,
+    ending: Collection[int] = (),
+) -> dict:
+    """The documents of these items, as (type, object id), that pass every search's read-time filters.
+
+    For callers that already know which items they want (next-best-content): they get exactly what
+    search would show of those items, and nothing it would not.
+    """
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for type_, object_id in items:
+        by_type[type_].append(str(object_id))
+    wanted = [
+        {"bool": {"filter": [{"term": {"type": type_}}, {"terms": {"object_id": sorted(ids)}}]}}
+        for type_, ids in sorted(by_type.items())
+    ]
+    extra = [{"bool": {"should": wanted, "minimum_should_match": 1}}]
+    if market:
+        extra.append({"term": {"markets": market}})
+    return {
+        "query": _read_time_query(access, now, ending, extra),
+        "size": len(items),
+        "_source": SOURCE_FIELDS,
+    }
+
+
+def compile_recent(
+    access: SearchAccess,
+    now: datetime,
+    *,
+    since: datetime,
+    products: Collection[str],
+    market: str | None = None,
+    size: int = 10,
+    ending: Collection[int] = (),
+) -> dict:
+    """Approvals since `since` for these product codes, newest first, with the read-time filters."""
+    extra = [
+        {"range": {"approved_at": {"gte": since.isoformat()}}},
+        {"terms": {"products": sorted(products)}},
+    ]
+    if market:
+        extra.append({"term": {"markets": market}})
+    return {
+        "query": _read_time_query(access, now, ending, extra),
+        "size": size,
+        "_source": SOURCE_FIELDS,
+        "sort": [{"approved_at": "desc"}, {"approval_id": "desc"}],
     }

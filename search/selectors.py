@@ -13,7 +13,7 @@ from search.access import SearchAccess
 from search.conf import alias_name, client
 from search.errors import SearchAccessDenied, SearchUnavailable
 from search.models import RepScope
-from search.query import SearchRequest, compile_search, compile_suggest
+from search.query import SearchRequest, compile_items, compile_recent, compile_search, compile_suggest
 
 SNIPPET_CHARS = 160
 
@@ -50,6 +50,9 @@ class SearchHit:
     preview_url: str | None
     thumbnail_url: str | None
     score: float | None
+    products: tuple[str, ...] = ()
+    markets: tuple[str, ...] = ()
+    approved_at: str | None = None
 
 
 @dataclass
@@ -119,6 +122,9 @@ def _hit(hit: dict) -> SearchHit:
         preview_url=source.get("preview_url"),
         thumbnail_url=source.get("thumbnail_url"),
         score=hit.get("_score"),
+        products=tuple(source.get("products") or ()),
+        markets=tuple(source.get("markets") or ()),
+        approved_at=source.get("approved_at"),
     )
 
 
@@ -165,3 +171,65 @@ def approved_content_suggest(*, q: str, access: SearchAccess, now=None, size: in
         seen.add(source["title"].lower())
         suggestions.append({"text": source["title"], "type": source["type"], "job_code": source["job_code"]})
     return suggestions[:size]
+
+
+@dataclass(frozen=True)
+class RecentRequest:
+    """Approvals since `since` for any of these product codes, newest first (next-best-content's "new")."""
+
+    since: datetime
+    products: frozenset[str]
+    size: int = 10
+
+
+@dataclass
+class ApprovedItems:
+    items: list[SearchHit]
+    recent: list[SearchHit]
+
+
+def approved_items(
+    *,
+    items: list[tuple[str, str]],
+    access: SearchAccess,
+    market: str | None = None,
+    recent: RecentRequest | None = None,
+    now=None,
+) -> ApprovedItems:
+    """Of these items (type, object id), those search would show this caller now, and optionally the
+    recent approvals asked for: approved, in force, unexpired, in scope (and in `market`), checked
+    against the database like every search page. Both queries go in one round trip (msearch)."""
+    now = now or timezone.now()
+    ending = _endings_in_flight()
+    bodies = []
+    if items:
+        bodies.append(compile_items(items, access, now, market=market, ending=ending))
+    if recent is not None and recent.products:
+        bodies.append(
+            compile_recent(
+                access,
+                now,
+                since=recent.since,
+                products=recent.products,
+                market=market,
+                size=recent.size,
+                ending=ending,
+            )
+        )
+    if not bodies:
+        return ApprovedItems([], [])
+    try:
+        responses = client().msearch(index=alias_name(), searches=[part for b in bodies for part in ({}, b)])
+    except (TransportError, ApiError) as exc:
+        raise SearchUnavailable(
+            "Search is temporarily unavailable; try again in a moment. Approved content is unaffected."
+        ) from exc
+    if any("error" in response for response in responses["responses"]):
+        raise SearchUnavailable("Search could not answer just now; try again in a moment.")
+    found = [response["hits"]["hits"] for response in responses["responses"]]
+    current = _current_approval_ids([h["_source"]["approval_id"] for hits in found for h in hits], now)
+    checked = [[_hit(h) for h in hits if h["_source"]["approval_id"] in current] for hits in found]
+    return ApprovedItems(
+        items=checked[0] if items else [],
+        recent=checked[-1] if recent is not None and recent.products else [],
+    )

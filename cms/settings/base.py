@@ -147,6 +147,8 @@ REPS_MESSAGE_ID_DOMAIN = os.environ.get(
     "REPS_MESSAGE_ID_DOMAIN", REPS_EMAIL_FROM.rpartition("@")[2] or "localhost"
 )
 REPS_SENDS_PER_HOUR = int(os.environ.get("REPS_SENDS_PER_HOUR", "30"))
+# Next-best-content learns from the events of this many recent days (engagement/recommendations.py).
+RECOMMENDATIONS_WINDOW_DAYS = int(os.environ.get("RECOMMENDATIONS_WINDOW_DAYS", "180"))
 
 # Search: the approved-content index (issue: search). Wagtail's admin search keeps its database backend.
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")

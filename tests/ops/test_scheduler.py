@@ -58,7 +58,7 @@ def test_once_runs_supervision_here_and_queues_the_rest_once(database_tasks, pro
     assert ready.filter(pk=lost.pk).exists()  # the lost drain runs again; the sweep adds none beside it
     assert ready.filter(task_path="search.tasks.drain_outbox").count() == 1
     jobs = sorted(r.args_kwargs["args"][0] for r in ready.filter(task_path="ops.tasks.run_periodic_job"))
-    assert jobs == ["audit_checkpoint", "expire_approvals", "prune_task_results"]
+    assert jobs == ["audit_checkpoint", "expire_approvals", "prune_task_results", "recommendations_refresh"]
 
 
 def test_the_expiry_job_expires_and_warns_without_anyone_running_a_command(product, market, mailoutbox):
