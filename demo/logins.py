@@ -5,6 +5,8 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from review.audit import audit_record
+
 from .seed import DEMO_USERS
 
 # Where each role lands. Reps have no portal yet (issue: rep portal at /reps/); they use the API.
@@ -32,5 +34,13 @@ def demo_passwords_reset() -> list[tuple[str, str]]:
         password = new_password()
         user.set_password(password)
         user.save(update_fields=["password"])
+        # A credential change is attributable (21 CFR 11.300); the password itself is never recorded.
+        audit_record(
+            action="auth.password_reset",
+            object_type="auth.user",
+            object_id=str(user.pk),
+            object_repr=user.username,
+            data={"username": user.username, "by": "manage.py seed_demo --reset-passwords"},
+        )
         reset.append((user.username, password))
     return reset

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from demo.seed import seed_users
+from demo.seed import DEMO_USERS, seed_users
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +54,20 @@ def test_second_run_says_the_demo_exists_where_to_log_in_and_how_to_reset(capsys
         .splitlines()[-1]
         .startswith("Lost a login? `.venv/bin/python manage.py seed_demo --reset")
     )
+
+
+def test_each_password_reset_is_in_the_audit_trail_without_the_password(capsys):
+    """A credential change in a Part 11 system is attributable: who, when, which account."""
+    from review.audit import audit_verify
+    from review.models import AuditEntry
+
+    seed_users()
+    call_command("seed_demo", "--reset-passwords")
+    table = login_table(capsys.readouterr().out)
+    entries = AuditEntry.objects.filter(action="auth.password_reset")
+    assert sorted(e.object_repr for e in entries) == sorted(username for username, *_ in DEMO_USERS)
+    for entry in entries:
+        assert entry.data == {"username": entry.object_repr, "by": "manage.py seed_demo --reset-passwords"}
+        if entry.object_repr in table:  # the new password shown once is nowhere in the trail
+            assert table[entry.object_repr][0] not in str(entry.data)
+    assert audit_verify().intact
