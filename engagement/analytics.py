@@ -147,24 +147,28 @@ def assembly_breakdown(report: ReportFilter, content_id: str) -> Breakdown | Non
     )
 
 
+# The CSV export's columns, in order: the aggregate's fields as breakdown_rows reads them.
+BREAKDOWN_COLUMNS = (
+    "content_id",
+    "day",
+    "product",
+    "market",
+    "channel",
+    "specialty",
+    "type",
+    "slide",
+    "events",
+    "dwell_ms",
+)
+
+
 def breakdown_rows(report: ReportFilter, content_ids) -> QuerySet:
     """The aggregate rows behind a report, for its CSV: one per day × market × channel × specialty × type."""
     return (
         daily(report)
         .filter(content_id__in=list(content_ids))
         .order_by("content_id", "day", "market", "channel", "specialty", "type", "slide")
-        .values_list(
-            "content_id",
-            "day",
-            "product",
-            "market",
-            "channel",
-            "specialty",
-            "type",
-            "slide",
-            "events",
-            "dwell_ms",
-        )
+        .values_list(*BREAKDOWN_COLUMNS)
     )
 
 

@@ -22,18 +22,6 @@ from engagement.forms import ReportFilterForm
 from review.exports import LINE_END, csv_cell
 
 CONTENT_ID = re.compile(r"^[a-z]{1,40}-[0-9]{1,18}$")
-CSV_COLUMNS = [
-    "content_id",
-    "day",
-    "product",
-    "market",
-    "channel",
-    "specialty",
-    "type",
-    "slide",
-    "events",
-    "dwell_ms",
-]
 
 
 def _header(title: str, *parents: tuple[str, str]) -> dict:
@@ -71,7 +59,7 @@ def _csv_response(rows, *, filename: str, comment: str) -> HttpResponse:
     buffer = io.StringIO(newline="")
     buffer.write(f"# {comment}{LINE_END}")
     writer = csv.writer(buffer, lineterminator=LINE_END)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(analytics.BREAKDOWN_COLUMNS)
     for row in rows:
         writer.writerow([csv_cell(value) for value in row])
     response = HttpResponse(buffer.getvalue().encode(), content_type="text/csv; charset=utf-8")
