@@ -11,6 +11,7 @@ from rest_framework import authentication, exceptions
 from delivery.models import ChannelClient, ChannelToken, token_digest
 from delivery.scope import DeliveryScope
 from delivery.scope_cache import ClientScope, cached_client_scope
+from delivery.selectors import usable_token
 from delivery.services import token_touch
 from search.access import SearchAccess
 
@@ -20,9 +21,11 @@ KEYWORDS = ("Bearer", "Token")
 class ChannelUser(AnonymousUser):
     """The request.user of a channel call: authenticated as the channel, never as a person."""
 
-    def __init__(self, token: ChannelToken):
+    def __init__(self, token: ChannelToken, item_approvals: dict | None = None):
         self.token = token
         self.channel_client: ChannelClient = token.client
+        # {item_id: in-force approval id or None}, read with the token (ChannelTokenAuthentication).
+        self.item_approvals = item_approvals or {}
 
     @property
     def is_authenticated(self):
@@ -49,6 +52,9 @@ class ChannelUser(AnonymousUser):
 
 
 class ChannelTokenAuthentication(authentication.BaseAuthentication):
+    """The token, read on every request; a view with `item_read_with_token = True` (one item's
+    detail) has the item's in-force approval read in the same statement."""
+
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].decode(errors="replace") not in KEYWORDS:
@@ -59,14 +65,16 @@ class ChannelTokenAuthentication(authentication.BaseAuthentication):
         if len(raw) > 200:
             raise exceptions.AuthenticationFailed("Unknown, revoked or expired channel token.")
         now = timezone.now()
+        context = getattr(request, "parser_context", None) or {}
+        item_id = None
+        if getattr(context.get("view"), "item_read_with_token", False):
+            item_id = context.get("kwargs", {}).get("item_id")
         # One query per request, never cached: a revoked, expired or deactivated token fails at once.
-        token = (
-            ChannelToken.objects.usable(now).select_related("client").filter(digest=token_digest(raw)).first()
-        )
+        token, item_approvals = usable_token(digest=token_digest(raw), now=now, item_id=item_id)
         if token is None:
             raise exceptions.AuthenticationFailed("Unknown, revoked or expired channel token.")
         token_touch(token=token, now=now)
-        return ChannelUser(token), token
+        return ChannelUser(token, item_approvals), token
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'

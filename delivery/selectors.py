@@ -2,14 +2,16 @@
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
+from delivery.compiled import CompiledRead
 from delivery.cursors import cursor_decode, cursor_encode
 from delivery.errors import ContentNotFound, InvalidDeliveryRequest, ScopeDenied
-from delivery.models import PublishedItem
+from delivery.models import ChannelClient, ChannelToken, PublishedItem
 from delivery.scope import DeliveryScope
 
 ITEM_ID = re.compile(r"^[a-z]{1,40}-[0-9]{1,18}$")
@@ -103,21 +105,26 @@ def published_scope_ids(approval_id: int) -> dict[str, frozenset[int]]:
     return ids
 
 
-def content_item_approval_id(*, scope_ids: DeliveryScope, item_id: str, now=None) -> int:
+def _in_force_approval_id(item_id: str, now):
+    return PublishedItem.objects.in_force(now).filter(item_id=item_id).values("pk")[:1]
+
+
+def content_item_approval_id(
+    *, scope_ids: DeliveryScope, item_id: str, now=None, read_with_token: dict | None = None
+) -> int:
     """The approval id of the item in force and in scope, else ContentNotFound.
 
-    Whether the approval is in force is asked of the database on every call (one indexed query);
-    the item's scope never changes once published, so it is compared in memory, by row ids, with
-    the caller's scope (`DeliveryScope.permits`, the same rule as `PublishedItem...in_scope`).
+    Whether the approval is in force is asked of the database on every request: in the token's own
+    statement when the view asked for it (`read_with_token`, see `usable_token`), else here. The
+    item's scope never changes once published, so it is compared in memory, by row ids, with the
+    caller's scope (`DeliveryScope.permits`, the same rule as `PublishedItem...in_scope`).
     """
     if not ITEM_ID.match(item_id or ""):
         raise ContentNotFound()
-    found = (
-        PublishedItem.objects.in_force(now or timezone.now())
-        .filter(item_id=item_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    if read_with_token is not None and item_id in read_with_token:
+        found = read_with_token[item_id]
+    else:
+        found = _in_force_approval_id(item_id, now or timezone.now()).values_list("pk", flat=True).first()
     if found is None or not scope_ids.permits(**published_scope_ids(found)):
         raise ContentNotFound()
     return found
@@ -131,3 +138,43 @@ def content_item(*, scope: DeliveryScope, item_id: str, now=None) -> PublishedIt
     if item is None:
         raise ContentNotFound()
     return item
+
+
+# --- authentication: the token, its client and (for one item's requests) the item's approval ----------
+
+_TOKEN_FIELDS = [field.attname for field in ChannelToken._meta.concrete_fields]
+_CLIENT_FIELDS = [field.attname for field in ChannelClient._meta.concrete_fields]
+
+
+def _usable_token_row(*, digest: str, now, item_id: str | None = None):
+    queryset = ChannelToken.objects.usable(now).filter(digest=digest)
+    columns = [*_TOKEN_FIELDS, *(f"client__{name}" for name in _CLIENT_FIELDS)]
+    if item_id is not None:
+        queryset = queryset.annotate(item_approval_id=Subquery(_in_force_approval_id(item_id, now)))
+        columns.append("item_approval_id")
+    return queryset.values_list(*columns)[:1]
+
+
+_TOKEN_READ = CompiledRead(_usable_token_row, digest=str, now=datetime)
+_TOKEN_AND_ITEM_READ = CompiledRead(_usable_token_row, digest=str, now=datetime, item_id=str)
+
+
+def usable_token(*, digest: str, now, item_id: str | None = None) -> tuple[ChannelToken | None, dict]:
+    """The usable token with that digest (its client attached), read in one statement on every call.
+
+    With `item_id` the same statement also answers "which approval of this item is in force now"
+    (`PublishedItem.objects.in_force`), returned as `{item_id: approval id or None}` for
+    `content_item_approval_id`: one database round trip for the whole detail request.
+    """
+    with_item = item_id is not None and ITEM_ID.match(item_id)
+    if with_item:
+        rows = _TOKEN_AND_ITEM_READ.rows(digest=digest, now=now, item_id=item_id)
+    else:
+        rows = _TOKEN_READ.rows(digest=digest, now=now)
+    if not rows:
+        return None, {}
+    row = rows[0]
+    token_values, client_values = row[: len(_TOKEN_FIELDS)], row[len(_TOKEN_FIELDS) :]
+    token = ChannelToken.from_db("default", _TOKEN_FIELDS, token_values)
+    token.client = ChannelClient.from_db("default", _CLIENT_FIELDS, client_values[: len(_CLIENT_FIELDS)])
+    return token, ({item_id: row[-1]} if with_item else {})

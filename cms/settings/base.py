@@ -105,6 +105,9 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Hot-path reads (delivery/compiled.py) are prepared on the PostgreSQL server; turn off behind a
+# transaction-pooling proxy (e.g. PgBouncer in transaction mode) that cannot keep prepared statements.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -120,6 +120,9 @@ class ContentListView(DeliveryAPIView):
 
 
 class ContentDetailView(DeliveryAPIView):
+    # The token and "is this item's approval in force" in one statement (ChannelTokenAuthentication).
+    item_read_with_token = True
+
     @extend_schema(
         responses={
             200: ContentDetailSerializer,
@@ -130,7 +133,9 @@ class ContentDetailView(DeliveryAPIView):
     def get(self, request, item_id: str):
         self.params(NoParamsSerializer)
         approval_id = selectors.content_item_approval_id(
-            scope_ids=self.request.user.delivery_scope_ids(), item_id=item_id
+            scope_ids=request.user.delivery_scope_ids(),
+            item_id=item_id,
+            read_with_token=request.user.item_approvals,
         )
         stored = stored_detail(request, approval_id)
         pulls.pull_record(

@@ -1,8 +1,8 @@
-"""The detail request's hot path: a fixed number of queries, and caches that never outlive a change.
+"""The detail request's hot path: one query, and caches that never outlive a change.
 
-The token and its client are read on every request; the client's scope is cached under its scope
-version and the item's JSON per approval. Each test warms those caches first, then changes
-something and checks the very next request.
+The token with its client and the item's in-force approval are read on every request, in one
+statement; the client's scope is cached under its scope version and the item's JSON per approval.
+Each test warms those caches first, then changes something and checks the very next request.
 """
 
 import json
@@ -12,9 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from delivery.models import ChannelClient, ChannelToken
+from delivery import selectors
+from delivery.models import ChannelClient, ChannelToken, PublishedItem, token_digest
 from delivery.services import channel_token_revoke, channel_token_rotate
 from modules.models import Audience, Channel, Market
+from review import roles
+from review.models import ApprovalRecord
+from review.services import content_withdraw
 from tests import factories
 
 
@@ -30,14 +34,16 @@ def warm(api, us_email):
     return api
 
 
-def test_a_detail_request_costs_two_queries_however_big_the_item(
+def test_a_detail_request_costs_one_query_however_big_the_item(
     warm, us_email, product, market, reference_obj
 ):
-    # The token with its client, then "is this approval in force" (promise 1, asked every time).
+    # The token with its client and "is this approval in force" (promise 1, asked every time).
     with CaptureQueriesContext(connection) as queries:
         response = warm.get(detail_url(us_email))
     assert response.status_code == 200
-    assert len(queries) == 2, [q["sql"][:120] for q in queries]
+    assert len(queries) == 1, [q["sql"][:120] for q in queries]
+    sql = queries[0]["sql"]
+    assert "delivery_channeltoken" in sql and "review_approvalrecord" in sql
     # A bigger item (more modules) costs the same once its JSON is stored.
     claims = [factories.claim(product=product, market=market, reference_obj=reference_obj) for _ in range(4)]
     bigger = factories.email(
@@ -47,7 +53,38 @@ def test_a_detail_request_costs_two_queries_however_big_the_item(
     assert warm.get(detail_url(bigger)).status_code == 200
     with CaptureQueriesContext(connection) as queries:
         assert warm.get(detail_url(bigger)).status_code == 200
-    assert len(queries) == 2, [q["sql"][:120] for q in queries]
+    assert len(queries) == 1, [q["sql"][:120] for q in queries]
+
+
+def test_withdrawal_and_expiry_take_effect_on_the_next_request(warm, us_email, product, market):
+    content_withdraw(obj=us_email, user=factories.reviewer(roles.REGULATORY), reason="Label change")
+    assert warm.get(detail_url(us_email)).status_code == 404
+    other = factories.email(
+        product=product, market=market, modules=[factories.safety(product=product, market=market)]
+    )
+    factories.approve(other)
+    assert warm.get(detail_url(other)).status_code == 200
+    ApprovalRecord.objects.in_force().for_object(other).update(expires_at=timezone.now())
+    assert warm.get(detail_url(other)).status_code == 404
+
+
+def test_the_prepared_statement_answers_like_the_orm(warm, us_client, us_email):
+    """Outside query capture the read runs as a prepared statement; it must see what the ORM sees."""
+    channel, raw = us_client
+    assert not connection.queries_logged  # so the prepared statement runs, not Django's cursor
+    token, found = selectors.usable_token(
+        digest=token_digest(raw), now=timezone.now(), item_id=f"email-{us_email.pk}"
+    )
+    assert token.pk == channel.tokens.get().pk and token.client.name == channel.name
+    assert token.client.scope_version == ChannelClient.objects.get(pk=channel.pk).scope_version
+    approval = ApprovalRecord.objects.in_force().for_object(us_email).get()
+    assert found == {f"email-{us_email.pk}": PublishedItem.objects.get(approval=approval).pk}
+    assert selectors.usable_token(digest=token_digest(raw), now=timezone.now(), item_id="email-0")[1] == {
+        "email-0": None
+    }
+    assert selectors.usable_token(digest=token_digest("not a token"), now=timezone.now()) == (None, {})
+    channel_token_revoke(token=channel.tokens.get())
+    assert selectors.usable_token(digest=token_digest(raw), now=timezone.now())[0] is None
 
 
 def test_stored_detail_is_the_payload_and_hashes_like_before(warm, us_email):
