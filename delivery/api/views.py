@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from delivery import feed, pulls, selectors
+from delivery.api.negotiation import JSONFirstNegotiation
 from delivery.api.serializers import (
     ChangesPageSerializer,
     ChangesParamsSerializer,
@@ -53,6 +54,7 @@ class RenderConflict(exceptions.APIException):
 class DeliveryAPIView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsChannelClient]
     throttle_classes = [ChannelTokenRateThrottle]
+    content_negotiation_class = JSONFirstNegotiation
 
     def handle_exception(self, exc):
         # Typed delivery errors become HTTP errors here, once.
@@ -77,6 +79,11 @@ class DeliveryAPIView(APIView):
         params = serializer_class(data=request_params(self.request))
         params.is_valid(raise_exception=True)
         return params
+
+    def refuse_params(self):
+        """Views of one item take no parameters: any is a 400 naming it (none: nothing to check)."""
+        if self.request.query_params:
+            self.params(NoParamsSerializer)
 
     @property
     def scope(self):
@@ -131,7 +138,7 @@ class ContentDetailView(DeliveryAPIView):
         summary="One approved item with its canonical (hashed) content",
     )
     def get(self, request, item_id: str):
-        self.params(NoParamsSerializer)
+        self.refuse_params()
         approval_id = selectors.content_item_approval_id(
             scope_ids=request.user.delivery_scope_ids(),
             item_id=item_id,
@@ -153,7 +160,7 @@ class ContentCanonicalView(DeliveryAPIView):
         summary="The exact bytes the approval's content hash was computed over",
     )
     def get(self, request, item_id: str):
-        self.params(NoParamsSerializer)
+        self.refuse_params()
         item = selectors.content_item(scope=self.scope, item_id=item_id)
         body = canonical_bytes(item.approval.revision)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -178,7 +185,7 @@ class ContentRenderView(DeliveryAPIView):
         summary="A byte-exact render of the approved revision",
     )
     def get(self, request, item_id: str, fmt: str):
-        self.params(NoParamsSerializer)
+        self.refuse_params()
         item = selectors.content_item(scope=self.scope, item_id=item_id)
         render = approved_render(item.approval, fmt)
         etag = f'"{render.sha256}"'

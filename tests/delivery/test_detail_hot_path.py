@@ -169,3 +169,21 @@ def test_renaming_a_market_code_reaches_cached_scopes(warm, us_email, market):
     assert listed.status_code == 200, listed.content
     assert f"email-{us_email.pk}" in [item["id"] for item in listed.json()["results"]]
     assert warm.get(detail_url(us_email)).status_code == 200
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json", "application/json, text/plain;q=0.5"])
+def test_json_is_served_to_whoever_accepts_it(warm, us_email, accept):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = warm.get(detail_url(us_email), **headers)
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+
+
+def test_an_accept_header_without_json_is_refused_with_406(warm, us_email):
+    response = warm.get(detail_url(us_email), HTTP_ACCEPT="text/html")
+    assert response.status_code == 406
+    assert "Accept" in response.json()["detail"]
+
+
+def test_a_parameter_on_one_item_is_named_in_a_400(warm, us_email):
+    response = warm.get(detail_url(us_email), {"fields": "title"})
+    assert response.status_code == 400 and "fields" in response.json()
