@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connections
+from django.db import OperationalError, connections
 from django.db.models import QuerySet
 
 # Values no caller ever passes: each marks where its argument goes among the compiled parameters.
@@ -82,6 +82,20 @@ class CompiledRead:
 
 
 def _rows_prepared(connection, sql: str, params: list) -> list[tuple]:
+    reused = connection.connection is not None
+    try:
+        return _execute_prepared(connection, sql, params)
+    except OperationalError:
+        # A persistent connection the server dropped (restart, failover, idle timeout). Django would
+        # spend a `SELECT 1` health check on every request to find out; a read is safe to run again
+        # once on a new connection instead (never inside a transaction, whose work would be lost).
+        if not reused or connection.in_atomic_block:
+            raise
+        connection.close()
+        return _execute_prepared(connection, sql, params)
+
+
+def _execute_prepared(connection, sql: str, params: list) -> list[tuple]:
     import psycopg
 
     connection.ensure_connection()

@@ -108,6 +108,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Hot-path reads (delivery/compiled.py) are prepared on the PostgreSQL server; turn off behind a
 # transaction-pooling proxy (e.g. PgBouncer in transaction mode) that cannot keep prepared statements.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
+    # psycopg's default here (None) refuses to prepare anything, even when asked. This threshold is never
+    # reached in practice, so only statements that ask (prepare=True) are prepared; Django's own
+    # cursors bind on the client and never prepare.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -64,3 +64,58 @@ def test_an_argument_the_queryset_ignores_is_refused():
 def test_only_strings_and_times_are_arguments():
     with pytest.raises(TypeError, match="str or datetime"):
         CompiledRead(lambda pk: ChannelToken.objects.filter(pk=pk), pk=int)
+
+
+def _terminate_backend_of(conn) -> None:
+    """What a database restart or failover does to a persistent connection: the server drops it."""
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    pid = conn.connection.info.backend_pid
+    with psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"],
+        dbname=db["NAME"],
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_dropped_is_replaced_not_failed(tokens):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL: prepared statements on a persistent connection")
+    read = CompiledRead(_tokens, label=str, now=datetime)
+    assert read.rows(label="tablet", now=timezone.now())
+    _terminate_backend_of(connection)
+    assert read.rows(label="tablet", now=timezone.now()) == list(_tokens(label="tablet", now=timezone.now()))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_a_dropped_connection_is_an_error_not_a_silent_retry(tokens):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL: prepared statements on a persistent connection")
+    from django.db import OperationalError, transaction
+
+    read = CompiledRead(_tokens, label=str, now=datetime)
+    with pytest.raises(OperationalError), transaction.atomic():
+        read.rows(label="tablet", now=timezone.now())
+        _terminate_backend_of(connection)
+        read.rows(label="tablet", now=timezone.now())
+    connection.close()
+
+
+@pytest.mark.django_db
+def test_the_statement_is_prepared_on_the_server(tokens):
+    """psycopg refuses to prepare with Django's default prepare_threshold (None): the settings lift it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL: prepared statements")
+    read = CompiledRead(_tokens, label=str, now=datetime)
+    read.rows(label="tablet", now=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("delivery_channeltoken" in statement for statement in prepared), prepared
