@@ -33,6 +33,9 @@ FIELDS = frozenset(
 )
 REQUIRED = ("event_id", "type", "content_id", "revision_id", "channel", "hcp_id", "occurred_at")
 MAX_ATTRIBUTES_BYTES = 4096
+# A NUL character as orjson writes it (\u0000 after an even number of backslashes): PostgreSQL's JSON
+# types cannot hold it, so such attributes are refused here rather than failing the whole batch.
+JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 MAX_SLIDE = 999
 MAX_DWELL_MS = 24 * 60 * 60 * 1000
 
@@ -128,8 +131,12 @@ def check_event(
         attributes = {}
     elif not isinstance(attributes, dict):
         errors["attributes"] = "Give a JSON object."
-    elif len(orjson.dumps(attributes)) > MAX_ATTRIBUTES_BYTES:
-        errors["attributes"] = f"At most {MAX_ATTRIBUTES_BYTES} bytes of JSON."
+    else:
+        dumped = orjson.dumps(attributes)
+        if len(dumped) > MAX_ATTRIBUTES_BYTES:
+            errors["attributes"] = f"At most {MAX_ATTRIBUTES_BYTES} bytes of JSON."
+        elif b"\\u0000" in dumped and JSON_NUL.search(dumped):
+            errors["attributes"] = "NUL characters (\\u0000) cannot be stored; remove them."
     if errors:
         return None, errors
     return (
