@@ -1,39 +1,19 @@
 """Writing events: one INSERT per batch that skips duplicates and marks the touched aggregate buckets.
 
-On PostgreSQL one statement inserts the batch from arrays (`unnest`), skips rows whose event_id the
-client already sent (`ON CONFLICT DO NOTHING`), upserts the (approval, day) rows of the rollup backlog
-and returns the event_ids it stored; elsewhere (SQLite, for trying the product out) the ORM does the
-same in a few statements.
+On PostgreSQL one statement inserts the batch, sent as JSON (orjson writes it in C;
+`json_populate_recordset` reads it into the table's row type; 19 bound arrays cost more), skips rows
+whose event_id the sender already sent (`ON CONFLICT DO NOTHING`), upserts the (approval, day) rows
+of the rollup backlog and returns the event_ids it stored; elsewhere (SQLite, for trying the product
+out) the ORM does the same in a few statements.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
+import orjson
 from django.db import connection
 
 from engagement.models import Event, RollupBacklog
-
-COLUMNS = (
-    ("client_id", "bigint"),
-    ("source", "varchar"),
-    ("event_id", "varchar"),
-    ("type", "varchar"),
-    ("content_id", "varchar"),
-    ("content_type_id", "integer"),
-    ("object_id", "varchar"),
-    ("approval_id", "bigint"),
-    ("revision_id", "bigint"),
-    ("channel", "varchar"),
-    ("market", "varchar"),
-    ("product", "varchar"),
-    ("hcp_id", "varchar"),
-    ("specialty", "varchar"),
-    ("occurred_at", "timestamptz"),
-    ("received_at", "timestamptz"),
-    ("slide", "smallint"),
-    ("dwell_ms", "integer"),
-    ("attributes", "jsonb"),
-)
 
 
 @dataclass
@@ -61,16 +41,29 @@ class EventRow:
     attributes: dict = field(default_factory=dict)
 
 
+# The columns a batch writes, in EventRow's order.
+COLUMNS = tuple(column.name for column in fields(EventRow))
+# On PostgreSQL the batch travels as JSON the server parses, so what is the same for many rows is
+# sent once: the sender's columns once per batch, the approval's once per approval in it (a 1,000-event
+# batch's JSON is 40% smaller, and parsing it was a third of the statement's time).
+PER_SENDER = ("client_id", "source", "received_at")
+PER_APPROVAL = ("approval_id", "content_id", "content_type_id", "object_id", "revision_id", "product")
+PER_EVENT = tuple(name for name in COLUMNS if name not in PER_SENDER + PER_APPROVAL) + ("approval_id",)
+
+
 def _insert_sql() -> str:
     event = Event._meta.db_table
     backlog = RollupBacklog._meta.db_table
-    names = ", ".join(name for name, _ in COLUMNS)
-    # %b: psycopg sends each array in binary (no per-element quoting on the client).
-    arrays = ", ".join(f"%b::{kind}[]" for _, kind in COLUMNS)
+    source = {name: "s" for name in PER_SENDER} | {name: "a" for name in PER_APPROVAL[1:]}
+    values = ", ".join(f"{source.get(name, 'e')}.{name}" for name in COLUMNS)
     # A conflict on either partial unique index (per client, or the portal's) is a duplicate.
     return (
         f"WITH stored AS ("
-        f" INSERT INTO {event} ({names}) SELECT * FROM unnest({arrays})"
+        f" INSERT INTO {event} ({', '.join(COLUMNS)})"
+        f" SELECT {values}"
+        f" FROM json_populate_recordset(NULL::{event}, %(events)s::json) AS e"
+        f" JOIN json_populate_recordset(NULL::{event}, %(approvals)s::json) AS a USING (approval_id)"
+        f" CROSS JOIN json_populate_record(NULL::{event}, %(sender)s::json) AS s"
         f" ON CONFLICT DO NOTHING RETURNING event_id, approval_id, occurred_at),"
         f" touched AS ("
         f" INSERT INTO {backlog} (approval_id, day, touched_at)"
@@ -95,22 +88,26 @@ def events_insert(rows: list[EventRow]) -> set[str]:
 
 
 def _insert_postgresql(rows: list[EventRow]) -> set[str]:
-    import orjson
-    import psycopg
-    from psycopg.types.json import Jsonb
-
-    params = []
-    for name, _ in COLUMNS:
-        values = [getattr(row, name) for row in rows]
-        if name == "attributes":
-            values = [Jsonb(value, dumps=orjson.dumps) for value in values]
-        params.append(values)
-    connection.ensure_connection()
-    # Django's cursors bind parameters on the client, quoting every array element as text (two
-    # thirds of a 1,000-event batch's time); a plain psycopg cursor sends the 19 arrays in binary.
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_insert_sql(), params)
+    sender = _values(rows[0], PER_SENDER)
+    approvals: dict[int, tuple] = {}
+    for row in rows:
+        scope = _values(row, PER_APPROVAL)
+        if approvals.setdefault(row.approval_id, scope) != scope or _values(row, PER_SENDER) != sender:
+            raise ValueError("events_insert: rows disagree on their sender or on their approval's revision")
+    params = {
+        "events": orjson.dumps([dict(zip(PER_EVENT, _values(row, PER_EVENT), strict=True)) for row in rows]),
+        "approvals": orjson.dumps(
+            [dict(zip(PER_APPROVAL, scope, strict=True)) for scope in approvals.values()]
+        ),
+        "sender": orjson.dumps(dict(zip(PER_SENDER, sender, strict=True))),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), {name: value.decode() for name, value in params.items()})
         return {event_id for (event_id,) in cursor.fetchall()}
+
+
+def _values(row: EventRow, names: tuple[str, ...]) -> tuple:
+    return tuple(getattr(row, name) for name in names)
 
 
 def _insert_orm(rows: list[EventRow]) -> set[str]:

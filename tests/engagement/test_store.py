@@ -1,11 +1,15 @@
 """The event store through its service: per-event results, idempotency, scope copied in, rollup."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import transaction
+from django.db.models import ProtectedError
 
 from engagement.models import DailyEngagement, Event
 from engagement.services import record_events
+from engagement.store import COLUMNS, EventRow
 from tests.engagement.conftest import approval_of, event
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -55,3 +59,44 @@ def test_rollup_counts_equal_the_events(us_channel, us_email, django_capture_on_
     # Tests run tasks immediately: the rollup ran after the ingest committed.
     assert sum(DailyEngagement.objects.values_list("events", flat=True)) == 9
     assert DailyEngagement.objects.count() == 3
+
+
+def test_attributes_with_a_nul_character_are_rejected_per_event_not_a_500(us_channel, us_email):
+    """PostgreSQL's JSON types cannot hold \\u0000: that event is refused, field named; the rest stored."""
+    client, _ = us_channel
+    report = record_events(
+        client=client,
+        events=[
+            event(us_email, 1, attributes={"device": "ipad\x00"}),
+            event(us_email, 2, attributes={"k\x00": 1}),
+            event(us_email, 3, attributes={"device": "ipad"}),
+        ],
+    )
+    assert [r.status for r in report.results] == ["rejected", "rejected", "stored"]
+    assert "NUL" in report.results[0].errors["attributes"]
+    assert list(Event.objects.values_list("event_id", flat=True)) == ["evt-3"]
+
+
+def test_one_call_of_the_store_takes_one_senders_rows_only(us_channel, us_email):
+    from engagement.store import events_insert
+
+    client, _ = us_channel
+    record_events(client=client, events=[event(us_email, 1)])
+    row = EventRow(**{name: getattr(Event.objects.get(), name) for name in COLUMNS})
+    other_sender = replace(row, event_id="evt-2", client_id=None, source=Event.SOURCE_PORTAL)
+    other_revision = replace(row, event_id="evt-3", revision_id=row.revision_id + 1000)
+    for bad in (other_sender, other_revision):
+        with pytest.raises(ValueError), transaction.atomic():
+            events_insert([replace(row, event_id="evt-9"), bad])
+    assert list(Event.objects.values_list("event_id", flat=True)) == ["evt-1"]
+
+
+def test_a_client_or_approval_with_events_cannot_be_deleted(us_channel, us_email):
+    """The event table has no database foreign keys (ingest speed); the ORM's PROTECT still holds."""
+    client, _ = us_channel
+    record_events(client=client, events=[event(us_email, 1)])
+    with pytest.raises(ProtectedError):
+        client.delete()
+    with pytest.raises(ProtectedError):
+        Event.objects.get().approval.delete()
+    assert Event.objects.count() == 1
