@@ -32,6 +32,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from bench.serve import gunicorn  # noqa: E402
 from delivery import feed  # noqa: E402
 from delivery.models import FeedEvent, PublishedItem, RenderManifestEntry  # noqa: E402
 from delivery.renders import _cache_path, approved_render  # noqa: E402
@@ -77,40 +78,11 @@ def detail_json(args, token: str) -> None:
     body = Client().get(f"/api/v1/content/{item_id}", HTTP_AUTHORIZATION=f"Bearer {token}").content
     (settings.VAR_DIR / "bench").mkdir(parents=True, exist_ok=True)
     (settings.VAR_DIR / "bench" / "detail.json").write_bytes(body)
-    port = args.port
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "bench.wsgi_bench:application",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ},
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                subprocess.run(["curl", "-sf", "-o", "/dev/null", f"{base}/bench/bare"], check=True)
-                break
-            except subprocess.CalledProcessError:
-                time.sleep(0.2)
+    with gunicorn(port=args.port, workers=args.workers) as base:
         for url in (f"{base}/api/v1/content/{item_id}", f"{base}/bench/bare"):  # warm-up
             wrk(url, token, seconds=3, connections=32)
         api = wrk(f"{base}/api/v1/content/{item_id}", token, seconds=args.seconds, connections=32)
         bare = wrk(f"{base}/bench/bare", token, seconds=args.seconds, connections=32)
-    finally:
-        server.terminate()
-        server.wait()
     setup = f"{args.workers} gunicorn workers × 4 threads, {args.seconds}s"
     print(f"detail JSON ({len(body)} bytes), 32 connections, {setup}:")
     for name, result in (("API /content/{id}", api), ("bare Django view", bare)):

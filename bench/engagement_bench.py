@@ -22,16 +22,15 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_bench")
 os.environ.setdefault("DELIVERY_RATE_LIMIT", "1000000000/min")
 
-import django  # noqa: E402
-
-django.setup()
-
+# Start the way a deployed worker does (cms/wsgi.py: Django set up, then start-up objects frozen
+# out of the garbage collector), so the in-process requests below cost what they cost in production.
 import orjson  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
+import cms.wsgi  # noqa: E402, F401
 from delivery.models import PublishedItem  # noqa: E402
 from delivery.services import channel_client_create  # noqa: E402
 from engagement.models import DailyEngagement, Event, RollupBacklog  # noqa: E402
@@ -98,8 +97,35 @@ def ingest_api(token: str, bodies: list[bytes]) -> float:
         return time.perf_counter() - started
 
 
+def ingest_http(token: str, bodies: list[bytes], warm_up: list[bytes], *, senders: int, args) -> float:
+    """The batches POSTed to the product under gunicorn by `senders` concurrent senders (keep-alive
+    connections), as channels send them; `warm_up` (one batch per sender) goes first, untimed."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench.serve import gunicorn
+
+    def send(share: list[bytes]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        for body in share:
+            conn.request("POST", "/api/v1/events", body=body, headers=headers)
+            response = conn.getresponse()
+            answer = response.read()
+            assert response.status == 200 and orjson.loads(answer)["stored"] == 1000, answer[:300]
+        conn.close()
+
+    # The rollup is queued for the worker (not run), as in a deployment: the database task backend.
+    os.environ["BENCH_TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
+    with gunicorn(port=args.port, workers=args.workers, threads=1), ThreadPoolExecutor(senders) as pool:
+        list(pool.map(send, [[body] for body in warm_up]))
+        started = time.perf_counter()
+        list(pool.map(send, [bodies[n::senders] for n in range(senders)]))
+        return time.perf_counter() - started
+
+
 def stored_rows(client_id: int) -> list[tuple]:
-    names = [name for name, _ in COLUMNS]
+    names = list(COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(names)} FROM engagement_event WHERE client_id = %s ORDER BY id", [client_id]
@@ -113,26 +139,38 @@ def delete_events(client_id: int) -> None:
     RollupBacklog.objects.all().delete()
 
 
-def bare_copy(rows: list[tuple]) -> float:
-    """The same rows with COPY, 1,000 per transaction: the floor of what any ingest can do."""
-    names = [name for name, _ in COLUMNS]
+def bare_copy(rows: list[tuple], *, senders: int = 1) -> float:
+    """The same rows with COPY, 1,000 per transaction, from `senders` connections at once: the floor
+    of what any ingest can do."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = list(COLUMNS)
     attributes = names.index("attributes")
-    started = time.perf_counter()
-    for start in range(0, len(rows), 1000):
-        with transaction.atomic(), connection.cursor() as cursor:
-            with cursor.connection.cursor().copy(
-                f"COPY engagement_event ({', '.join(names)}) FROM STDIN"
-            ) as copy:
-                for row in rows[start : start + 1000]:
-                    row = list(row)
-                    row[attributes] = orjson.dumps(row[attributes]).decode()
-                    copy.write_row(row)
-    return time.perf_counter() - started
+    chunks = [rows[start : start + 1000] for start in range(0, len(rows), 1000)]
+
+    def copy(share: list[list[tuple]]) -> None:
+        try:
+            for chunk in share:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    with cursor.connection.cursor().copy(
+                        f"COPY engagement_event ({', '.join(names)}) FROM STDIN"
+                    ) as copy:
+                        for row in chunk:
+                            row = list(row)
+                            row[attributes] = orjson.dumps(row[attributes]).decode()
+                            copy.write_row(row)
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(senders) as pool:
+        started = time.perf_counter()
+        list(pool.map(copy, [chunks[n::senders] for n in range(senders)]))
+        return time.perf_counter() - started
 
 
 def bare_insert(rows: list[tuple]) -> float:
     """The same rows with one multi-row INSERT per 1,000 (Django's bulk_create)."""
-    names = [name for name, _ in COLUMNS]
+    names = list(COLUMNS)
     started = time.perf_counter()
     for start in range(0, len(rows), 1000):
         with transaction.atomic():
@@ -162,14 +200,39 @@ def run_ingest(args) -> None:
     insert_seconds = bare_insert(rows)
     delete_events(client.pk)
     print(f"ingest: {total} events in {args.batches} batches of 1,000")
+    print("one sender, one request at a time (Django's test client in this process):")
     for label, seconds in [
-        ("API (POST /api/v1/events, test client)", api_seconds),
+        ("API (POST /api/v1/events)", api_seconds),
         ("bare COPY of the same rows", copy_seconds),
         ("bare bulk INSERT of the same rows", insert_seconds),
     ]:
         print(f"  {label:40} {total / seconds:>9,.0f} events/s ({seconds:.2f} s)")
     print(f"  ratio API / COPY: {api_seconds / copy_seconds:.2f}x")
     print(f"  ratio API / bulk INSERT: {api_seconds / insert_seconds:.2f}x")
+    if args.senders:
+        warm_up = [
+            orjson.dumps({"events": events})
+            for events in batches(item, revision, count=args.senders, run=run + "hw")
+        ]
+        http_bodies = [
+            orjson.dumps({"events": events})
+            for events in batches(item, revision, count=args.batches, run=run + "h")
+        ]
+        delete_events(client.pk)
+        http_seconds = ingest_http(token, http_bodies, warm_up, senders=args.senders, args=args)
+        delete_events(client.pk)
+        parallel_copy_seconds = bare_copy(rows, senders=args.senders)
+        delete_events(client.pk)
+        print(
+            f"{args.senders} concurrent senders, HTTP to gunicorn on 127.0.0.1"
+            f" ({args.workers} workers × 1 thread):"
+        )
+        for label, seconds in [
+            ("API (POST /api/v1/events)", http_seconds),
+            (f"bare COPY, {args.senders} connections", parallel_copy_seconds),
+        ]:
+            print(f"  {label:40} {total / seconds:>9,.0f} events/s ({seconds:.2f} s)")
+        print(f"  ratio API / COPY: {http_seconds / parallel_copy_seconds:.2f}x")
     client.tokens.all().delete()
     client.delete()
 
@@ -292,6 +355,11 @@ def main() -> None:
     parser.add_argument(
         "--events", type=int, default=10_000_000, help="generated history for the page timing"
     )
+    parser.add_argument(
+        "--senders", type=int, default=2, help="concurrent HTTP senders for the gunicorn run (0: skip it)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the generated history")

@@ -1,6 +1,13 @@
 """Benchmark settings: the test settings (no debug) with the bare baseline view mounted."""
 
+import os
+
 from cms.settings.test import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls_bench"
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+
+# The test settings run tasks in the request (ImmediateBackend); a bench that times the product as
+# deployed (e.g. ingest under gunicorn, where the rollup belongs to the worker) sets the backend here.
+if os.environ.get("BENCH_TASKS_BACKEND"):
+    TASKS = {"default": {"BACKEND": os.environ["BENCH_TASKS_BACKEND"]}}

@@ -1,8 +1,10 @@
-"""WSGI entry point for the benchmark's gunicorn (product URLs plus the bare baseline view)."""
+"""WSGI entry point for the benchmark's gunicorn (product URLs plus the bare baseline view).
+
+It is the product's own entry point (cms/wsgi.py, start-up included) with the bench settings.
+"""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_bench")
-application = get_wsgi_application()
+
+from cms.wsgi import application  # noqa: E402, F401
