@@ -10,11 +10,14 @@ import logging
 import threading
 import time
 
+import orjson
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
+COLUMNS = ("client_id", "token_id", "approval_id", "revision_id", "item_id", "render", "pulled_at")
 _lock = threading.Lock()
 _buffer: list[dict] = []
 _oldest: float | None = None
@@ -49,18 +52,33 @@ def _take() -> list[dict]:
 
 def flush() -> int:
     """Write every buffered record now (tests, shutdown); returns how many were written."""
-    from delivery.models import Pull
-
     rows = _take()
     if rows:
         try:
-            Pull.objects.bulk_create([Pull(**row) for row in rows])
+            _write(rows)
         except Exception:  # noqa: BLE001 - keep the records for the next flush rather than lose them
             logger.exception("delivery: writing %d pull records failed; will retry", len(rows))
             with _lock:
                 _buffer[:0] = rows
             return 0
     return len(rows)
+
+
+def _write(rows: list[dict]) -> None:
+    from delivery.models import Pull
+
+    if connection.vendor != "postgresql":
+        Pull.objects.bulk_create([Pull(**row) for row in rows])
+        return
+    # One statement from one JSON document: a 200-record flush took ~12 ms through bulk_create
+    # (model instances, per-value binding) in the thread of the request that triggered it.
+    table, columns = Pull._meta.db_table, ", ".join(COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns})"
+            f" SELECT {columns} FROM json_populate_recordset(NULL::{table}, %s)",
+            [orjson.dumps(rows).decode()],
+        )
 
 
 def flush_if_due() -> int:
