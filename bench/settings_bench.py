@@ -11,3 +11,6 @@ LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # 
 # deployed (e.g. ingest under gunicorn, where the rollup belongs to the worker) sets the backend here.
 if os.environ.get("BENCH_TASKS_BACKEND"):
     TASKS = {"default": {"BACKEND": os.environ["BENCH_TASKS_BACKEND"]}}
+
+# The product as deployed: the delivery read cache on (the test settings turn it off).
+DELIVERY_READ_CACHE_SECONDS = float(os.environ.get("DELIVERY_READ_CACHE_SECONDS", "0.2"))

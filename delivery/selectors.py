@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import Q, Subquery
 from django.utils import timezone
 
+from delivery import read_cache
 from delivery.compiled import CompiledRead
 from delivery.cursors import cursor_decode, cursor_encode
 from delivery.errors import ContentNotFound, InvalidDeliveryRequest, ScopeDenied
@@ -150,8 +151,12 @@ def _usable_token_row(*, digest: str, now, item_id: str | None = None):
     queryset = ChannelToken.objects.usable(now).filter(digest=digest)
     columns = [*_TOKEN_FIELDS, *(f"client__{name}" for name in _CLIENT_FIELDS)]
     if item_id is not None:
-        queryset = queryset.annotate(item_approval_id=Subquery(_in_force_approval_id(item_id, now)))
-        columns.append("item_approval_id")
+        in_force = _in_force_approval_id(item_id, now)
+        queryset = queryset.annotate(
+            item_approval_id=Subquery(in_force),
+            item_approval_expires_at=Subquery(in_force.values("approval__expires_at")),
+        )
+        columns += ["item_approval_id", "item_approval_expires_at"]
     return queryset.values_list(*columns)[:1]
 
 
@@ -160,13 +165,19 @@ _TOKEN_AND_ITEM_READ = CompiledRead(_usable_token_row, digest=str, now=datetime,
 
 
 def usable_token(*, digest: str, now, item_id: str | None = None) -> tuple[ChannelToken | None, dict]:
-    """The usable token with that digest (its client attached), read in one statement on every call.
+    """The usable token with that digest (its client attached), read in one statement.
 
     With `item_id` the same statement also answers "which approval of this item is in force now"
     (`PublishedItem.objects.in_force`), returned as `{item_id: approval id or None}` for
-    `content_item_approval_id`: one database round trip for the whole detail request.
+    `content_item_approval_id`: one database round trip for the whole detail request, or none
+    while `delivery.read_cache` knows that nothing it read has changed since.
     """
-    with_item = item_id is not None and ITEM_ID.match(item_id)
+    with_item = bool(item_id is not None and ITEM_ID.match(item_id))
+    key = (digest, item_id if with_item else None)
+    remembered = read_cache.get(key, now)
+    if remembered is not None:
+        return remembered
+    generation = read_cache.generation()  # before the read: a change committed meanwhile voids it
     if with_item:
         rows = _TOKEN_AND_ITEM_READ.rows(digest=digest, now=now, item_id=item_id)
     else:
@@ -174,7 +185,14 @@ def usable_token(*, digest: str, now, item_id: str | None = None) -> tuple[Chann
     if not rows:
         return None, {}
     row = rows[0]
-    token_values, client_values = row[: len(_TOKEN_FIELDS)], row[len(_TOKEN_FIELDS) :]
-    token = ChannelToken.from_db("default", _TOKEN_FIELDS, token_values)
-    token.client = ChannelClient.from_db("default", _CLIENT_FIELDS, client_values[: len(_CLIENT_FIELDS)])
-    return token, ({item_id: row[-1]} if with_item else {})
+    token = ChannelToken.from_db("default", _TOKEN_FIELDS, row[: len(_TOKEN_FIELDS)])
+    client_values = row[len(_TOKEN_FIELDS) : len(_TOKEN_FIELDS) + len(_CLIENT_FIELDS)]
+    token.client = ChannelClient.from_db("default", _CLIENT_FIELDS, client_values)
+    if not with_item:
+        return token, {}
+    approval_id, approval_expires_at = row[-2], row[-1]
+    found = token, {item_id: approval_id}
+    if approval_id is not None:
+        limits = [limit for limit in (token.expires_at, approval_expires_at) if limit is not None]
+        read_cache.put(key, found, generation=generation, valid_until=min(limits, default=None))
+    return found

@@ -146,6 +146,8 @@ def token_touch(*, token: ChannelToken, now=None) -> None:
     now = now or timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ChannelToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # The object may be the one delivery.read_cache hands to the next requests too.
+        token.last_used_at = now
 
 
 # --- following review's outbox: the published items and the change feed ------------------------

@@ -189,6 +189,9 @@ SPECTACULAR_SETTINGS = {
 DELIVERY_TOKEN_ROTATION_GRACE_HOURS = int(os.environ.get("DELIVERY_TOKEN_ROTATION_GRACE_HOURS", "24"))
 DELIVERY_RENDER_CACHE_DIR = Path(os.environ.get("DELIVERY_RENDER_CACHE_DIR", VAR_DIR / "renders"))
 DELIVERY_RATE_LIMIT = os.environ.get("DELIVERY_RATE_LIMIT", "600/min")
+# A channel's token-and-item read is answered from memory while the database has not notified a
+# change (delivery/read_cache.py); this bounds its age even if a notification were lost. 0: off.
+DELIVERY_READ_CACHE_SECONDS = float(os.environ.get("DELIVERY_READ_CACHE_SECONDS", "0.2"))
 DELIVERY_WEBHOOK_ALLOW_HTTP = env_bool("DELIVERY_WEBHOOK_ALLOW_HTTP", False)
 DELIVERY_WEBHOOK_TIMEOUT = float(os.environ.get("DELIVERY_WEBHOOK_TIMEOUT", "5"))
 DELIVERY_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_WEBHOOK_MAX_ATTEMPTS", "12"))

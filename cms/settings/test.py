@@ -18,3 +18,7 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # asks for it in the session (review/migrations/0005_audit_refuse_truncate.py).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c review.allow_audit_truncate=on"  # noqa: F405
+
+# Test transactions are rolled back, never committed, so the database never notifies a change:
+# the delivery read cache stays off here (tests/delivery/test_read_cache.py turns it on).
+DELIVERY_READ_CACHE_SECONDS = 0
