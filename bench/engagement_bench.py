@@ -137,6 +137,10 @@ def delete_events(client_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM engagement_event WHERE client_id = %s", [client_id])
     RollupBacklog.objects.all().delete()
+    # Every phase writes into a clean table: the deleted rows of the last one, left to autovacuum,
+    # bloated the indexes run after run (250 MB for 1,000 live rows) and slowed every later phase.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) engagement_event")
 
 
 def bare_copy(rows: list[tuple], *, senders: int = 1) -> float:
