@@ -51,19 +51,30 @@ class ChannelUser(AnonymousUser):
         return SearchAccess(markets=scope.markets, channels=scope.channels, caller=scope.caller)
 
 
+def header_token(header: bytes) -> tuple[str | None, str]:
+    """The raw token of an `Authorization` header: (token, ""); (None, "") when the header is not a
+    channel one (another scheme may take it); (None, why) when it is a malformed one."""
+    parts = header.split()
+    if not parts or parts[0].decode(errors="replace") not in KEYWORDS:
+        return None, ""
+    if len(parts) != 2:
+        return None, "Send the header as `Authorization: Bearer <token>`."
+    raw = parts[1].decode(errors="replace")
+    if len(raw) > 200:
+        return None, "Unknown, revoked or expired channel token."
+    return raw, ""
+
+
 class ChannelTokenAuthentication(authentication.BaseAuthentication):
     """The token, read on every request; a view with `item_read_with_token = True` (one item's
     detail) has the item's in-force approval read in the same statement."""
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].decode(errors="replace") not in KEYWORDS:
+        raw, problem = header_token(authentication.get_authorization_header(request))
+        if problem:
+            raise exceptions.AuthenticationFailed(problem)
+        if raw is None:
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send the header as `Authorization: Bearer <token>`.")
-        raw = header[1].decode(errors="replace")
-        if len(raw) > 200:
-            raise exceptions.AuthenticationFailed("Unknown, revoked or expired channel token.")
         now = timezone.now()
         context = getattr(request, "parser_context", None) or {}
         item_id = None

@@ -12,15 +12,20 @@ from rest_framework.negotiation import DefaultContentNegotiation
 ANYTHING = frozenset({"", "*/*"})
 
 
+def accepts_first_renderer(meta, media_type: str) -> bool:
+    """The Accept header takes anything or exactly the first renderer's type: no negotiation needed."""
+    accept = meta.get("HTTP_ACCEPT", "").strip()
+    return accept in ANYTHING or accept == media_type
+
+
 class JSONFirstNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
-        accept = request.META.get("HTTP_ACCEPT", "").strip()
         first = renderers[0] if renderers else None
         if (
             first is not None
             and format_suffix is None
             and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
-            and (accept in ANYTHING or accept == first.media_type)
+            and accepts_first_renderer(request.META, first.media_type)
         ):
             return first, first.media_type
         return super().select_renderer(request, renderers, format_suffix)

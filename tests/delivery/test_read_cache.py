@@ -9,11 +9,15 @@ import time
 
 import psycopg
 import pytest
+from django.core.cache import caches
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from delivery import read_cache
+from delivery import pulls, read_cache
+from delivery.api.remembered import remembered_detail
+from delivery.api.views import JSON_CACHE_CONTROL, ContentDetailView
 from delivery.models import ChannelToken
 from delivery.services import channel_token_revoke
 from review import roles
@@ -136,3 +140,42 @@ def test_while_the_listener_is_down_every_read_goes_to_the_database(warm, us_ema
     until(read_cache.listening, "the listener to reconnect", seconds=10.0)
     assert queries_of(warm, us_email) == (200, 1)
     assert queries_of(warm, us_email) == (200, 0)
+
+
+def test_a_remembered_pull_is_answered_exactly_as_the_view_answers_it(warm, us_client, us_email):
+    """`remembered_detail` skips DRF's dispatch; status, body and headers are the view's own."""
+    _channel, raw = us_client
+    request = RequestFactory().get(url(us_email), HTTP_AUTHORIZATION=f"Bearer {raw}")
+    item_id = f"email-{us_email.pk}"
+    fast = remembered_detail(request, item_id, cache_control=JSON_CACHE_CONTROL)
+    drf = ContentDetailView.as_view().__wrapped__(request, item_id=item_id)
+    assert fast is not None and (fast.status_code, fast.content) == (drf.status_code, drf.content)
+    assert dict(fast.items()) == dict(drf.items())
+    assert pulls.pending() >= 2  # both pulls recorded
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"QUERY_STRING": "x=1"},
+        {"HTTP_ACCEPT": "text/html"},
+        {"HTTP_AUTHORIZATION": "Bearer"},
+        {"HTTP_AUTHORIZATION": "Bearer not-a-token"},
+        {"method": "post"},
+    ],
+)
+def test_anything_unusual_is_left_to_the_view(warm, us_client, us_email, extra):
+    _channel, raw = us_client
+    method = getattr(RequestFactory(), extra.pop("method", "get"))
+    request = method(url(us_email), HTTP_AUTHORIZATION=f"Bearer {raw}")
+    request.META.update(extra)
+    assert remembered_detail(request, f"email-{us_email.pk}", cache_control=JSON_CACHE_CONTROL) is None
+
+
+def test_over_the_rate_limit_a_remembered_pull_gets_the_views_429(warm, us_email, settings):
+    settings.DELIVERY_RATE_LIMIT = "3/min"
+    caches["throttle"].clear()
+    statuses = [warm.get(url(us_email)).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = warm.get(url(us_email))
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
