@@ -38,7 +38,9 @@ def listener_stopped_after():
 
 
 @pytest.fixture(autouse=True)
-def cache_on(settings):
+def cache_on(settings, search_index):
+    # search_index: these tests commit, so approvals really index; into this session's own index,
+    # dropped after each test (a write to the bare alias name would create a stray index).
     settings.DELIVERY_READ_CACHE_SECONDS = 30
     read_cache.generation()  # starts the listener
     until(read_cache.listening, "the listener to connect")
