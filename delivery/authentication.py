@@ -66,8 +66,9 @@ def header_token(header: bytes) -> tuple[str | None, str]:
 
 
 class ChannelTokenAuthentication(authentication.BaseAuthentication):
-    """The token, read on every request; a view with `item_read_with_token = True` (one item's
-    detail) has the item's in-force approval read in the same statement."""
+    """The token, read from the database (or `delivery.read_cache` while nothing changed); a view
+    with `item_read_with_token = True` (one item's detail) has the item's in-force approval read in
+    the same statement."""
 
     def authenticate(self, request):
         raw, problem = header_token(authentication.get_authorization_header(request))
@@ -80,7 +81,8 @@ class ChannelTokenAuthentication(authentication.BaseAuthentication):
         item_id = None
         if getattr(context.get("view"), "item_read_with_token", False):
             item_id = context.get("kwargs", {}).get("item_id")
-        # One query per request, never cached: a revoked, expired or deactivated token fails at once.
+        # One query, or none while the read cache knows nothing changed: a revoked, expired or
+        # deactivated token fails on the next request either way.
         token, item_approvals = usable_token(digest=token_digest(raw), now=now, item_id=item_id)
         if token is None:
             raise exceptions.AuthenticationFailed("Unknown, revoked or expired channel token.")

@@ -1,8 +1,9 @@
 """A channel client's scope, read from the database once per scope version and then from the cache.
 
-Authentication reads the token and its client in one query on every request, so revocation,
-expiry, rotation and deactivation take effect on the very next request. Only the scope (three
-many-to-many lists, three more queries) is cached, under the client's id and `scope_version`.
+Authentication reads the token and its client in one query (none while `delivery.read_cache` knows
+nothing changed), so revocation, expiry, rotation and deactivation take effect on the next request.
+Only the scope (three many-to-many lists, three more queries) is cached, under the client's id
+and `scope_version`.
 Every change to those lists bumps the version before and after the change (receivers.py), so once a
 change is saved no request can read a scope cached under an older number. Editing a market,
 channel or audience bumps every client, since a renamed code changes what a cached scope means.

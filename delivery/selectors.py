@@ -115,8 +115,9 @@ def content_item_approval_id(
 ) -> int:
     """The approval id of the item in force and in scope, else ContentNotFound.
 
-    Whether the approval is in force is asked of the database on every request: in the token's own
-    statement when the view asked for it (`read_with_token`, see `usable_token`), else here. The
+    Whether the approval is in force is asked of the database: in the token's own statement when the
+    view asked for it (`read_with_token`, see `usable_token`, which `delivery.read_cache` may answer
+    while no change was committed), else here. The
     item's scope never changes once published, so it is compared in memory, by row ids, with the
     caller's scope (`DeliveryScope.permits`, the same rule as `PublishedItem...in_scope`).
     """
