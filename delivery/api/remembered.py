@@ -2,9 +2,10 @@
 
 A pull of `GET /api/v1/content/{id}` that asks nothing unusual (GET, no parameters, JSON or anything
 accepted, a well-formed channel token) and whose token-and-item read `delivery.read_cache` still
-remembers is answered here with the same checks, in the same order, by the same functions as the
-DRF view: the token's rate limit, the client's scope against the item's, last-use bookkeeping, the
-stored JSON and the pull record; the response is the one the view gives (tests compare them). Any
+remembers is answered here with the same checks, by the same functions as the DRF view: the
+token's rate limit, then `detail_response` (the client's scope against the item's, the stored JSON
+and the pull record), which the view calls too, then last-use bookkeeping; the response is the one
+the view gives (tests compare them). Any
 other case, a refused one included, returns None and the DRF view answers it from scratch, so every
 error keeps one definition. DRF's dispatch was most of what a remembered pull still cost (bench/RESULTS.md).
 """
@@ -43,15 +44,25 @@ def remembered_detail(request, item_id: str, *, cache_control: str) -> HttpRespo
     if not ChannelTokenRateThrottle().allow_request(SimpleNamespace(user=user), None):
         return None  # the view answers the 429
     try:
-        approval_id = content_item_approval_id(
-            scope_ids=user.delivery_scope_ids(), item_id=item_id, read_with_token=item_approvals
-        )
+        response = detail_response(request, user, item_id)
     except ContentNotFound:
         return None
     token_touch(token=token, now=now)
-    stored = stored_detail(request, approval_id)
-    pulls.pull_record(token=token, approval_id=approval_id, revision_id=stored.revision_id, item_id=item_id)
-    response = HttpResponse(stored.body, content_type=JSON)
     response["Cache-Control"] = cache_control
     response["Allow"] = "GET, HEAD, OPTIONS"
     return response
+
+
+def detail_response(request, user: ChannelUser, item_id: str) -> HttpResponse:
+    """One item's stored detail JSON for this channel, its pull recorded (the DRF view's answer too).
+
+    ContentNotFound when the item is missing, not in force or outside the channel's scope.
+    """
+    approval_id = content_item_approval_id(
+        scope_ids=user.delivery_scope_ids(), item_id=item_id, read_with_token=user.item_approvals
+    )
+    stored = stored_detail(request, approval_id)
+    pulls.pull_record(
+        token=user.token, approval_id=approval_id, revision_id=stored.revision_id, item_id=item_id
+    )
+    return HttpResponse(stored.body, content_type=JSON)

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from delivery import feed, pulls, selectors
 from delivery.api.negotiation import JSONFirstNegotiation
-from delivery.api.remembered import remembered_detail
+from delivery.api.remembered import detail_response, remembered_detail
 from delivery.api.serializers import (
     ChangesPageSerializer,
     ChangesParamsSerializer,
@@ -33,7 +33,7 @@ from delivery.errors import (
     RenderNotOffered,
     ScopeDenied,
 )
-from delivery.payloads import cached_item_payload, stored_detail
+from delivery.payloads import cached_item_payload
 from delivery.renders import ALL_FORMATS, approved_render
 from delivery.throttling import ChannelTokenRateThrottle
 from review.hashing import canonical_bytes
@@ -154,16 +154,7 @@ class ContentDetailView(DeliveryAPIView):
     )
     def get(self, request, item_id: str):
         self.refuse_params()
-        approval_id = selectors.content_item_approval_id(
-            scope_ids=request.user.delivery_scope_ids(),
-            item_id=item_id,
-            read_with_token=request.user.item_approvals,
-        )
-        stored = stored_detail(request, approval_id)
-        pulls.pull_record(
-            token=request.user.token, approval_id=approval_id, revision_id=stored.revision_id, item_id=item_id
-        )
-        return HttpResponse(stored.body, content_type="application/json")
+        return detail_response(request, request.user, item_id)
 
 
 class ContentCanonicalView(DeliveryAPIView):
