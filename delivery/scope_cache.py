@@ -1,4 +1,4 @@
-"""A channel client's scope, read from the database once per scope version and then from the cache.
+"""A channel client's scope, read from the database once per scope version and then kept in memory.
 
 Authentication reads the token and its client in one query (none while `delivery.read_cache` knows
 nothing changed), so revocation, expiry, rotation and deactivation take effect on the next request.
@@ -15,8 +15,7 @@ codes, never come to mean another market).
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
-
+from delivery.memo import Memo
 from delivery.models import ChannelClient
 from delivery.scope import DeliveryScope
 
@@ -48,11 +47,10 @@ def client_scope_of(client: ChannelClient) -> ClientScope:
     )
 
 
+_scopes = Memo()
+
+
 def cached_client_scope(client: ChannelClient) -> ClientScope:
     """The client's scope for the `scope_version` just read with its token (no query on a hit)."""
-    key = f"delivery:scope:{client.pk}:{client.scope_version}"
-    scope = cache.get(key)
-    if scope is None or scope.codes.caller != f"channel:{client.name}":
-        scope = client_scope_of(client)
-        cache.set(key, scope, timeout=3600)
-    return scope
+    # The name is in the key because the scope carries it (as `caller`) and renaming keeps the version.
+    return _scopes.get((client.pk, client.scope_version, client.name), lambda: client_scope_of(client))

@@ -1,10 +1,11 @@
 """Permission-aware reads: the approved items a channel may have, checked against the database now."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
-from django.core.cache import cache
 from django.db.models import Q, Subquery
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from delivery import read_cache
 from delivery.compiled import CompiledRead
 from delivery.cursors import cursor_decode, cursor_encode
 from delivery.errors import ContentNotFound, InvalidDeliveryRequest, ScopeDenied
+from delivery.memo import Memo
 from delivery.models import ChannelClient, ChannelToken, PublishedItem
 from delivery.scope import DeliveryScope
 
@@ -96,14 +98,14 @@ def published_scope_ids_many(approval_ids) -> dict[int, dict[str, frozenset[int]
     return {pk: {name: frozenset(ids) for name, ids in scope.items()} for pk, scope in found.items()}
 
 
-def published_scope_ids(approval_id: int) -> dict[str, frozenset[int]]:
+_item_scopes = Memo()
+
+
+def published_scope_ids(approval_id: int) -> Mapping[str, frozenset[int]]:
     """One item's scope ids, cached: an item's scope is written once, at publication."""
-    key = f"delivery:item-scope:{approval_id}"
-    ids = cache.get(key)
-    if ids is None:
-        ids = published_scope_ids_many([approval_id])[approval_id]
-        cache.set(key, ids, timeout=3600)
-    return ids
+    return _item_scopes.get(
+        approval_id, lambda: MappingProxyType(published_scope_ids_many([approval_id])[approval_id])
+    )
 
 
 def _in_force_approval_id(item_id: str, now):

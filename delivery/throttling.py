@@ -7,9 +7,16 @@ generic cell rate algorithm (GCRA). `N/period` admits a burst of N and then one 
 period/N, like a sliding window, with one cache read and one write per request.
 """
 
+from functools import cache
+
 from django.conf import settings
 from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
+
+
+@cache
+def _parsed(rate):
+    return SimpleRateThrottle.parse_rate(None, rate)
 
 
 class ChannelTokenRateThrottle(SimpleRateThrottle):
@@ -21,6 +28,9 @@ class ChannelTokenRateThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return settings.DELIVERY_RATE_LIMIT
+
+    def parse_rate(self, rate):
+        return _parsed(rate)  # once per rate string, not on every request
 
     def get_cache_key(self, request, view):
         token = getattr(request.user, "token", None)

@@ -208,7 +208,7 @@ ENGAGEMENT_MAX_BATCH_BYTES = int(os.environ.get("ENGAGEMENT_MAX_BATCH_BYTES", st
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": {
-        "BACKEND": os.environ.get("THROTTLE_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "BACKEND": os.environ.get("THROTTLE_CACHE_BACKEND", "cms.cache.LocalMemoryCache"),
         "LOCATION": os.environ.get("THROTTLE_CACHE_LOCATION", "delivery-throttle"),
     },
 }
