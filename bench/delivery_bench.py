@@ -78,12 +78,12 @@ def detail_json(args, token: str) -> None:
     body = Client().get(f"/api/v1/content/{item_id}", HTTP_AUTHORIZATION=f"Bearer {token}").content
     (settings.VAR_DIR / "bench").mkdir(parents=True, exist_ok=True)
     (settings.VAR_DIR / "bench" / "detail.json").write_bytes(body)
-    with gunicorn(port=args.port, workers=args.workers) as base:
+    with gunicorn(port=args.port, workers=args.workers, threads=args.threads) as base:
         for url in (f"{base}/api/v1/content/{item_id}", f"{base}/bench/bare"):  # warm-up
             wrk(url, token, seconds=3, connections=32)
         api = wrk(f"{base}/api/v1/content/{item_id}", token, seconds=args.seconds, connections=32)
         bare = wrk(f"{base}/bench/bare", token, seconds=args.seconds, connections=32)
-    setup = f"{args.workers} gunicorn workers × 4 threads, {args.seconds}s"
+    setup = f"{args.workers} gunicorn workers × {args.threads} threads, {args.seconds}s"
     print(f"detail JSON ({len(body)} bytes), 32 connections, {setup}:")
     for name, result in (("API /content/{id}", api), ("bare Django view", bare)):
         print(
@@ -178,6 +178,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--clm-runs", type=int, default=3)
