@@ -6,14 +6,17 @@ the valid ones are stored in one statement that skips duplicates, and each event
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 
+from delivery import read_cache
 from delivery.models import ChannelClient, PublishedItem
 from delivery.scope import DeliveryScope, item_id
 from delivery.scope_cache import scope_of
@@ -88,12 +91,28 @@ def _limits() -> tuple[timedelta, timedelta]:
     )
 
 
-def approved_revisions(content_ids) -> dict[tuple[str, int], ApprovedRevision]:
+def approved_revisions(content_ids) -> Mapping[tuple[str, int], ApprovedRevision]:
     """Every approved revision of the given items, keyed by (content id, revision id).
 
-    One query on PostgreSQL (the scope codes as array subqueries); five elsewhere (prefetches).
+    One query on PostgreSQL (the scope codes as array subqueries); five elsewhere (prefetches). A
+    channel sends batch after batch about the same items, so a read that found them is remembered by
+    `delivery.read_cache` until a change is committed to any table it reads (approvals, published
+    items and their scope lists all notify; a withdrawal among them) or its age bound passes.
     """
-    items = PublishedItem.objects.filter(item_id__in=set(content_ids)).select_related("approval")
+    ids = frozenset(content_ids)
+    key = ("engagement:approved-revisions", ids)
+    remembered = read_cache.get(key, timezone.now())
+    if remembered is not None:
+        return remembered
+    generation = read_cache.generation()  # before the read: a change committed meanwhile voids it
+    found = MappingProxyType(_approved_revisions_read(ids))
+    if found:
+        read_cache.put(key, found, generation=generation, valid_until=None)
+    return found
+
+
+def _approved_revisions_read(content_ids: frozenset[str]) -> dict[tuple[str, int], ApprovedRevision]:
+    items = PublishedItem.objects.filter(item_id__in=content_ids).select_related("approval")
     if connection.vendor == "postgresql":
         items = items.annotate(**{name: _codes(name) for name in SCOPE_RELATIONS})
     else:

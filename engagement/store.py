@@ -9,6 +9,7 @@ out) the ORM does the same in a few statements.
 
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from operator import attrgetter
 
 import orjson
 from django.db import connection
@@ -106,8 +107,15 @@ def _insert_postgresql(rows: list[EventRow]) -> set[str]:
         return {event_id for (event_id,) in cursor.fetchall()}
 
 
+_getters: dict[tuple[str, ...], attrgetter] = {}
+
+
 def _values(row: EventRow, names: tuple[str, ...]) -> tuple:
-    return tuple(getattr(row, name) for name in names)
+    getter = _getters.get(names)
+    if getter is None:
+        getter = _getters[names] = attrgetter(*names)  # in C, once per row and name list
+    values = getter(row)
+    return values if len(names) > 1 else (values,)
 
 
 def _insert_orm(rows: list[EventRow]) -> set[str]:
