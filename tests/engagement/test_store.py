@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from engagement.models import DailyEngagement, Event
+from engagement.models import DailyEngagement, Event, RollupBacklog
 from engagement.services import record_events
 from engagement.store import COLUMNS, EventRow
 from tests.engagement.conftest import approval_of, event
@@ -100,3 +100,29 @@ def test_a_client_or_approval_with_events_cannot_be_deleted(us_channel, us_email
     with pytest.raises(ProtectedError):
         Event.objects.get().approval.delete()
     assert Event.objects.count() == 1
+
+
+def test_a_batch_overlapping_an_earlier_one_stores_only_the_new_events(us_channel, us_email):
+    """The batch's COPY is refused by the unique index; the statement that skips duplicates stores the
+    rest, in the same transaction, and marks their buckets for the rollup."""
+    client, _ = us_channel
+    record_events(client=client, events=[event(us_email, n) for n in (1, 2)])
+    RollupBacklog.objects.all().delete()
+
+    with transaction.atomic():
+        report = record_events(client=client, events=[event(us_email, n) for n in (1, 2, 3, 4)])
+        assert Event.objects.count() == 4  # the transaction is still usable after the refused COPY
+
+    assert [r.status for r in report.results] == ["duplicate", "duplicate", "stored", "stored"]
+    assert sorted(Event.objects.values_list("event_id", flat=True)) == ["evt-1", "evt-2", "evt-3", "evt-4"]
+    assert RollupBacklog.objects.filter(approval=approval_of(us_email)).exists()
+
+
+def test_a_new_batch_marks_each_bucket_it_falls_in(us_channel, us_email):
+    client, _ = us_channel
+    now = datetime.now(UTC)
+    days = [now - timedelta(days=n, minutes=1) for n in (0, 1, 1, 3)]
+    record_events(client=client, events=[event(us_email, n, when=when) for n, when in enumerate(days)])
+
+    buckets = set(RollupBacklog.objects.values_list("approval_id", "day"))
+    assert buckets == {(approval_of(us_email).pk, when.date()) for when in days}
