@@ -13,10 +13,11 @@ when a notification arrives. A remembered read is used only when all of these ho
 - no time limit it depends on has passed (the token's and the approval's expiry, compared with now).
 
 Otherwise the read goes to the database, exactly as without the cache. Engagement ingest keeps its
-batches' approved revisions here too (`engagement.services.approved_revisions`): the same tables. What is left is the time a
-notification takes to reach the process (about a millisecond), the same order as the window every
-read-time check has between its snapshot and its response. Only reads that found a usable token and
-an approval in force are remembered: unknown tokens and missing items always ask the database.
+batches' approved revisions here too (`engagement.services.approved_revisions`): the same tables.
+What is left is the time a notification takes to reach the process (about a millisecond), the same
+order as the window every read-time check has between its snapshot and its response. Only reads
+that found a usable token and an approval in force are remembered: unknown tokens and missing items
+always ask the database.
 `DELIVERY_READ_CACHE_SECONDS=0` turns it off (the test settings do, since test transactions never
 commit and so never notify; tests/delivery/test_read_cache.py turns it on with committed changes).
 """
