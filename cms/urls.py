@@ -11,8 +11,9 @@ from wagtail.admin.views.account import LogoutView
 from review.outbox_health import outbox_health
 
 urlpatterns = [
-    path("api/v1/", include("search.api.urls")),
+    # Delivery first: a channel's content pull is the hottest URL and resolution tries patterns in order.
     path("api/v1/", include("delivery.api.urls")),
+    path("api/v1/", include("search.api.urls")),
     path("api/v1/", include("engagement.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the docs run under the site's CSP.
