@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +58,8 @@ def bench_client() -> str:
 
 
 def wrk(url: str, token: str, *, seconds: int, connections: int) -> dict:
-    out = subprocess.run(
+    """wrk's figures for one run, with `spread`: the connections each server process held 1 s in."""
+    run = subprocess.Popen(
         [
             "wrk",
             f"-t{WRK_THREADS}",
@@ -69,11 +71,30 @@ def wrk(url: str, token: str, *, seconds: int, connections: int) -> dict:
             f"Authorization: Bearer {token}",
             url,
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        check=True,
-    ).stdout
-    return dict(pair.split("=") for pair in RESULT.search(out).group(1).split())
+    )
+    time.sleep(min(1, seconds / 2))
+    spread = connection_spread(port=int(url.split(":")[2].split("/")[0]))
+    out, _ = run.communicate()
+    if run.returncode:
+        raise subprocess.CalledProcessError(run.returncode, run.args, out)
+    return {**dict(pair.split("=") for pair in RESULT.search(out).group(1).split()), "spread": spread}
+
+
+def connection_spread(*, port: int) -> str:
+    """Established connections per server process on the port, e.g. "17/15" ("?" without `ss`)."""
+    try:
+        listing = subprocess.run(
+            ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    counts = Counter(re.findall(r"pid=(\d+)", listing))
+    return "/".join(str(n) for n in sorted(counts.values(), reverse=True)) or "?"
 
 
 def detail_json(args, token: str) -> None:
@@ -84,7 +105,9 @@ def detail_json(args, token: str) -> None:
     (settings.VAR_DIR / "bench" / "detail.json").write_bytes(body)
     urls = {"API /content/{id}": f"/api/v1/content/{item_id}", "bare Django view": "/bench/bare"}
     rounds: dict[str, list[dict]] = {name: [] for name in urls}
-    with gunicorn(port=args.port, workers=args.workers, threads=args.threads) as base:
+    with gunicorn(
+        port=args.port, workers=args.workers, threads=args.threads, listeners=args.listeners
+    ) as base:
         for path in urls.values():  # warm-up
             wrk(base + path, token, seconds=3, connections=32)
         # Alternated rounds, so a change in the machine's speed during the run falls on both.
@@ -92,7 +115,7 @@ def detail_json(args, token: str) -> None:
             for name, path in urls.items():
                 rounds[name].append(wrk(base + path, token, seconds=args.seconds, connections=32))
     setup = (
-        f"{args.workers} gunicorn workers × {args.threads} threads, "
+        f"{args.workers} gunicorn workers × {args.threads} threads ({args.listeners} listeners), "
         f"{args.rounds} alternated rounds of {args.seconds}s"
     )
     print(f"detail JSON ({len(body)} bytes), 32 connections, {setup}:")
@@ -102,7 +125,7 @@ def detail_json(args, token: str) -> None:
                 f"  {name:20} round {number}  rps {float(result['rps']):8.1f}  "
                 f"p50 {float(result['p50_ms']):6.2f} ms  p95 {float(result['p95_ms']):6.2f} ms  "
                 f"p99 {float(result['p99_ms']):6.2f} ms  "
-                f"errors {result['errors']}"
+                f"errors {result['errors']}  connections per worker {result['spread']}"
             )
     medians = {name: statistics.median(float(r["p95_ms"]) for r in rs) for name, rs in rounds.items()}
     api, bare = medians.values()
@@ -197,6 +220,12 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="alternated API/bare detail rounds")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker")
+    parser.add_argument(
+        "--listeners",
+        choices=["per-worker", "shared"],
+        default="per-worker",
+        help="one SO_REUSEPORT socket per worker process (default) or gunicorn's one shared socket",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--clm-runs", type=int, default=3)

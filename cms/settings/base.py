@@ -65,14 +65,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First the middleware that only adds response headers, so every response carries them...
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",  # PERMISSIONS_POLICY below
+    "cms.csp.SiteCSPMiddleware",  # CONTENT_SECURITY_POLICY below
+    # ...then a channel's remembered pull, which needs no session, user or messages.
+    "delivery.middleware.RememberedPullMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "reps.middleware.RepsStayInPortalMiddleware",
+    "accounts.sessions.SessionLimitsMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -347,10 +355,3 @@ PERMISSIONS_POLICY = {
         "browsing-topics",
     )
 }
-MIDDLEWARE += [
-    "django_permissions_policy.PermissionsPolicyMiddleware",
-    "cms.csp.SiteCSPMiddleware",
-    "accounts.sessions.SessionLimitsMiddleware",
-    # Last, as django-axes requires: it turns a lockout into the 429 page.
-    "axes.middleware.AxesMiddleware",
-]

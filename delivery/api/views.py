@@ -6,7 +6,6 @@ revision but scoped, so they carry `private, no-cache` with an ETag: a client ma
 revalidates each use (a 304 costs nothing), which is how a withdrawal reaches a cached copy at once.
 """
 
-import functools
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +16,7 @@ from rest_framework.views import APIView
 
 from delivery import feed, pulls, selectors
 from delivery.api.negotiation import JSONFirstNegotiation
-from delivery.api.remembered import detail_response, remembered_detail
+from delivery.api.remembered import detail_response
 from delivery.api.serializers import (
     ChangesPageSerializer,
     ChangesParamsSerializer,
@@ -132,18 +131,6 @@ class ContentListView(DeliveryAPIView):
 class ContentDetailView(DeliveryAPIView):
     # The token and "is this item's approval in force" in one statement (ChannelTokenAuthentication).
     item_read_with_token = True
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        """The DRF view behind `remembered_detail`, which answers a remembered pull without it."""
-        view = super().as_view(**initkwargs)
-
-        def detail(request, *args, **kwargs):
-            item_id = kwargs.get("item_id", "")
-            remembered = remembered_detail(request, item_id, cache_control=JSON_CACHE_CONTROL)
-            return remembered if remembered is not None else view(request, *args, **kwargs)
-
-        return functools.wraps(view)(detail)  # keeps .cls and .initkwargs for the schema
 
     @extend_schema(
         responses={

@@ -150,7 +150,7 @@ def test_a_remembered_pull_is_answered_exactly_as_the_view_answers_it(warm, us_c
     request = RequestFactory().get(url(us_email), HTTP_AUTHORIZATION=f"Bearer {raw}")
     item_id = f"email-{us_email.pk}"
     fast = remembered_detail(request, item_id, cache_control=JSON_CACHE_CONTROL)
-    drf = ContentDetailView.as_view().__wrapped__(request, item_id=item_id)
+    drf = ContentDetailView.as_view()(request, item_id=item_id)
     assert fast is not None and (fast.status_code, fast.content) == (drf.status_code, drf.content)
     assert dict(fast.items()) == dict(drf.items())
     assert pulls.pending() >= 2  # both pulls recorded
@@ -181,3 +181,20 @@ def test_over_the_rate_limit_a_remembered_pull_gets_the_views_429(warm, us_email
     assert statuses == [200, 200, 200, 429]
     refused = warm.get(url(us_email))
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+
+
+def test_through_the_whole_stack_a_remembered_pull_has_the_first_pulls_headers(api, us_email):
+    """The first pull goes down to the DRF view; the remembered one stops at delivery.middleware."""
+    first = api.get(url(us_email))
+    with CaptureQueriesContext(connection) as queries:
+        remembered = api.get(url(us_email))
+    assert len(queries) == 0 and remembered.content == first.content
+    assert dict(remembered.items()) == dict(first.items())
+    security = ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy", "X-Content-Type-Options")
+    for header in security:
+        assert remembered[header], header
+
+
+def test_a_remembered_pull_under_a_host_outside_allowed_hosts_is_a_400(warm, us_email):
+    refused = warm.get(url(us_email), HTTP_HOST="attacker.example")
+    assert refused.status_code == 400 and b"email" not in refused.content
