@@ -6,7 +6,6 @@ revision but scoped, so they carry `private, no-cache` with an ETag: a client ma
 revalidates each use (a 304 costs nothing), which is how a withdrawal reaches a cached copy at once.
 """
 
-
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
