@@ -68,6 +68,11 @@ class ReviewableEditView(EditView):
                     return redirect(url)
         return super().dispatch(request, *args, **kwargs)
 
+    def save_instance(self):
+        # A draft's own row is written before its revision: hold it first (see hold_for_saving).
+        self.object.hold_for_saving()
+        return super().save_instance()
+
 
 class ReviewableViewSet(SnippetViewSet):
     list_display = [

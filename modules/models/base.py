@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
 from modelcluster.models import ClusterableModel
 from wagtail.models import (
     DraftStateMixin,
@@ -70,7 +71,9 @@ class ReviewableContent(
     def get_workflow(self):
         return review_port().workflow_for(self)
 
+    @transaction.atomic
     def save_revision(self, user=None, *, overwrite_revision=None, **kwargs):
+        self.hold_for_saving()
         # A revision that is under review, signed, approved or pinned never changes: edits make a new one.
         if overwrite_revision is not None and review_port().revision_is_frozen(overwrite_revision):
             overwrite_revision = None
@@ -78,6 +81,25 @@ class ReviewableContent(
         # Saving during review restarts that review (signatures so far were for the old content).
         review_port().revision_saved(self, revision, user)
         return revision
+
+    def hold_for_saving(self):
+        """Saves of one object take turns, and a save whose object was read before another save landed fails.
+
+        Wagtail checks an autosave against the latest revision when the request starts, then writes: an
+        autosave in flight while the author moved a module (or a colleague saved) would otherwise write
+        the older content on top and point the object back at an older revision. The row lock (held to
+        the end of the caller's transaction) makes the check and the write one step. PermissionDenied is
+        how Wagtail's edit view reports a refused revision: an autosave error, or a message on the form.
+        """
+        if self.pk is None:
+            return
+        rows = type(self)._base_manager.select_for_update().filter(pk=self.pk)
+        stored = list(rows.values_list("latest_revision_id", flat=True))
+        if stored and stored[0] != self.latest_revision_id:
+            raise PermissionDenied(
+                f"This {self._meta.verbose_name} was saved again while your change was on its way, "
+                "so your change was not saved; reload it to see the newer version."
+            )
 
     @property
     def approval_label(self) -> str:

@@ -4,6 +4,7 @@ moves placements onto their slides without dropping any, and modules move betwee
 import copy
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -298,3 +299,35 @@ def test_an_editor_post_naming_another_edetails_slide_and_module_leaves_that_ede
     after = [(s.pk, s.title, [(p.pk, p.module_id) for p in ps]) for s, ps in theirs.slides_with_placements()]
     assert after == before
     assert theirs.revisions.count() == 1
+
+
+def slides_of(edetail) -> list:
+    deck = EDetail.objects.get(pk=edetail.pk).get_latest_revision_as_object()
+    return [[p.module_id for p in ps] for _s, ps in deck.slides_with_placements()]
+
+
+@pytest.mark.parametrize("autosave", [True, False])
+def test_a_save_read_before_a_move_landed_cannot_undo_the_move(
+    admin_client, admin_user, product, market, library, autosave
+):
+    """An autosave (or a save) whose request read the e-detail before a move, and writes after it."""
+    edetail = factories.edetail(
+        product=product, market=market, slides=[[library["text"], library["claim"]], [library["isi"]]]
+    )
+    first = edetail.latest_revision
+    in_flight = EDetail.objects.get(pk=edetail.pk)  # what the edit view read when the request arrived
+    response = arrange(admin_client, edetail, based_on=first.pk, slide=0, position=0, to_slide=1)
+    assert response.status_code == 302
+    moved = [[library["claim"].pk], [library["isi"].pk, library["text"].pk]]
+    assert slides_of(edetail) == moved
+    content_before = Revision.objects.get(pk=first.pk).content
+
+    overwrite = {"overwrite_revision": first} if autosave else {}
+    with pytest.raises(PermissionDenied, match="saved again while your change was on its way"):
+        in_flight.save_revision(user=admin_user, **overwrite)
+
+    edetail.refresh_from_db()
+    assert slides_of(edetail) == moved
+    assert edetail.latest_revision_id != first.pk
+    assert Revision.objects.get(pk=first.pk).content == content_before
+    assert edetail.revisions.count() == 2
