@@ -9,17 +9,17 @@ from django.test import Client
 from wagtail.models import Revision
 from wagtail.test.utils.form_data import rich_text
 
-from modules.models import TextBlock
+from modules.models import Audience, TextBlock
 from tests import factories
 from tests.modules.test_admin_modules import edit_url, form_data, scope_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_until_another_session_waits_for_a_lock(timeout=20.0):
+def wait_until_another_session_waits_for_a_lock(thread, answer, timeout=20.0):
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and thread.is_alive():
             # Inside a transaction PostgreSQL answers from one statistics snapshot unless it is cleared.
             cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
@@ -29,11 +29,14 @@ def wait_until_another_session_waits_for_a_lock(timeout=20.0):
             if cursor.fetchone()[0]:
                 return
             time.sleep(0.02)
-    raise AssertionError("the autosave never reached the database")
+    response = answer.get("response")
+    raise AssertionError(
+        f"the autosave never waited for the module: {getattr(response, 'content', b'')[:300]!r}"
+    )
 
 
 def test_an_autosave_that_started_before_a_colleagues_save_is_refused_and_undoes_nothing(
-    admin_user, product, market
+    admin_user, product, market, taxonomy
 ):
     block = factories.text_block(
         product=product, market=market, title="Intro", publish=False, user=admin_user
@@ -47,6 +50,7 @@ def test_an_autosave_that_started_before_a_colleagues_save_is_refused_and_undoes
             "title": "Autosaved intro",
             "body": rich_text("<p>Typed before the colleague saved.</p>"),
             **scope_data(product, market),
+            "audiences": [Audience.objects.get(code="hcp").pk],  # ids here do not start at 1
             "loaded_revision_id": first.pk,
             "loaded_revision_created_at": first.created_at.isoformat(),
         }
@@ -64,7 +68,7 @@ def test_an_autosave_that_started_before_a_colleagues_save_is_refused_and_undoes
         held = TextBlock.objects.select_for_update().get(pk=block.pk)
         thread = threading.Thread(target=send_autosave)
         thread.start()
-        wait_until_another_session_waits_for_a_lock()
+        wait_until_another_session_waits_for_a_lock(thread, answer)
         held.title = "Colleague's intro"
         colleague = held.save_revision(user=factories.UserFactory())
     thread.join(timeout=30)

@@ -67,6 +67,7 @@ def test_an_edetail_approved_in_the_old_flat_shape_is_compared_slide_by_slide(pr
     unchanged = edetail.get_latest_revision_as_object().save_revision()
     assert field_changes(approved, unchanged) == []  # the same deck, now stored in the new shape
 
+    edetail.refresh_from_db()  # the save above made a newer revision
     draft = edetail.get_latest_revision_as_object()
     slide = draft.slides.all()[1]
     slide.title = "Next steps"
