@@ -206,6 +206,8 @@ DELIVERY_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_WEBHOOK_MAX_ATTEMPT
 DELIVERY_PULL_LOG_BATCH = int(os.environ.get("DELIVERY_PULL_LOG_BATCH", "200"))
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")  # CLM thumbnails (Playwright)
 DELIVERY_PULL_LOG_SECONDS = float(os.environ.get("DELIVERY_PULL_LOG_SECONDS", "5"))
+# Pull-log batches are written by a writer thread per process, not in the thread of a request.
+DELIVERY_PULL_LOG_IN_BACKGROUND = env_bool("DELIVERY_PULL_LOG_IN_BACKGROUND", True)
 # Engagement events (engagement/): how old and how far ahead of our clock a reported event may be, and
 # the largest request body of POST /api/v1/events (1,000 events with attributes fit well within it).
 ENGAGEMENT_MAX_EVENT_AGE_DAYS = int(os.environ.get("ENGAGEMENT_MAX_EVENT_AGE_DAYS", "90"))

@@ -22,3 +22,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
 # Test transactions are rolled back, never committed, so the database never notifies a change:
 # the delivery read cache stays off here (tests/delivery/test_read_cache.py turns it on).
 DELIVERY_READ_CACHE_SECONDS = 0
+
+# A test's rows live in its own uncommitted transaction, which the pull-log writer thread's connection
+# cannot see: tests write the log in the request's thread (tests/delivery/test_pulls.py runs the thread).
+DELIVERY_PULL_LOG_IN_BACKGROUND = False

@@ -1,5 +1,10 @@
 """Compliance pull log: content responses recorded in batches (never per request), and the admin report."""
 
+import threading
+import time
+
+import pytest
+
 from delivery import pulls
 from delivery.models import Pull
 
@@ -38,6 +43,29 @@ def test_a_full_batch_is_written_when_a_request_finishes(api, us_email, settings
     assert Pull.objects.count() == 0
     api.get(f"/api/v1/content/{item_id(us_email)}")
     assert Pull.objects.count() == 2  # written after the second response went out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_as_deployed_the_batch_is_written_by_the_writer_thread_not_a_request(
+    api, us_email, settings, monkeypatch
+):
+    settings.DELIVERY_PULL_LOG_IN_BACKGROUND = True
+    settings.DELIVERY_PULL_LOG_BATCH = 2
+    writers, write = [], pulls._write
+
+    def spy(rows):
+        writers.append(threading.current_thread())
+        write(rows)
+
+    monkeypatch.setattr(pulls, "_write", spy)
+    api.get(f"/api/v1/content/{item_id(us_email)}")
+    api.get(f"/api/v1/content/{item_id(us_email)}")
+    deadline = time.monotonic() + 15
+    while Pull.objects.count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert Pull.objects.count() == 2 and pulls.pending() == 0
+    assert [thread.name for thread in writers] == ["pull-log"]
+    assert threading.current_thread() not in writers
 
 
 def test_admin_delivery_screens_render(admin_client, us_client):
