@@ -10,6 +10,7 @@ import argparse
 import hashlib
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -74,12 +75,31 @@ def wrk(url: str, token: str, *, seconds: int, connections: int) -> dict:
         stdout=subprocess.PIPE,
         text=True,
     )
+    busy, load = machine_busy_seconds(), children_cpu_seconds()
     time.sleep(min(1, seconds / 2))
     spread = connection_spread(port=int(url.split(":")[2].split("/")[0]))
     out, _ = run.communicate()
     if run.returncode:
         raise subprocess.CalledProcessError(run.returncode, run.args, out)
-    return {**dict(pair.split("=") for pair in RESULT.search(out).group(1).split()), "spread": spread}
+    busy, load = machine_busy_seconds() - busy, children_cpu_seconds() - load
+    result = dict(pair.split("=") for pair in RESULT.search(out).group(1).split())
+    # What serving cost, whatever the machine's neighbours did to the latency: CPU time of everything on
+    # this machine (gunicorn, PostgreSQL, the kernel's network work) but wrk, per request answered.
+    result["server_cpu_us"] = (busy - load) / int(result["requests"]) * 1e6
+    return {**result, "spread": spread}
+
+
+def machine_busy_seconds() -> float:
+    """CPU time this machine spent on anything but idling, waiting for I/O and being stolen (/proc/stat)."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    """CPU time of this process's finished children (wrk, once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def connection_spread(*, port: int) -> str:
@@ -125,6 +145,7 @@ def detail_json(args, token: str) -> None:
                 f"  {name:20} round {number}  rps {float(result['rps']):8.1f}  "
                 f"p50 {float(result['p50_ms']):6.2f} ms  p95 {float(result['p95_ms']):6.2f} ms  "
                 f"p99 {float(result['p99_ms']):6.2f} ms  "
+                f"server CPU {result['server_cpu_us']:4.0f} µs/request  "
                 f"errors {result['errors']}  connections per worker {result['spread']}"
             )
     medians = {name: statistics.median(float(r["p95_ms"]) for r in rs) for name, rs in rounds.items()}
@@ -132,6 +153,12 @@ def detail_json(args, token: str) -> None:
     print(f"  median p95: API {api:.2f} ms, bare {bare:.2f} ms; ratio API/bare: {api / bare:.2f}")
     ratios = [float(a["p95_ms"]) / float(b["p95_ms"]) for a, b in zip(*rounds.values(), strict=True)]
     print("  per-round p95 ratios: " + ", ".join(f"{r:.2f}" for r in ratios))
+    cpu = {name: statistics.median(r["server_cpu_us"] for r in rs) for name, rs in rounds.items()}
+    api, bare = cpu.values()
+    print(
+        f"  median server CPU per request: API {api:.0f} µs, bare {bare:.0f} µs; "
+        f"ratio API/bare: {api / bare:.2f}"
+    )
 
 
 def feed_throughput(args, token: str) -> None:
