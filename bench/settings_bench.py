@@ -15,4 +15,4 @@ if os.environ.get("BENCH_TASKS_BACKEND"):
 # The product as deployed: the delivery read cache on (the test settings turn it off).
 DELIVERY_READ_CACHE_SECONDS = float(os.environ.get("DELIVERY_READ_CACHE_SECONDS", "0.2"))
 # The pull log as deployed: written by each process's writer thread (the test settings write inline).
-DELIVERY_PULL_LOG_IN_BACKGROUND = os.environ.get("DELIVERY_PULL_LOG_IN_BACKGROUND", "true") == "true"
+DELIVERY_PULL_LOG_IN_BACKGROUND = env_bool("DELIVERY_PULL_LOG_IN_BACKGROUND", True)  # noqa: F405
