@@ -1,13 +1,14 @@
 """Compliance log of content responses, buffered in memory and written in batches after responses go out.
 
 A request appends to a per-process buffer; the buffer is written with one bulk insert when it holds
-DELIVERY_PULL_LOG_BATCH records or its oldest record is DELIVERY_PULL_LOG_SECONDS old, checked when a
-request finishes (after the response was sent) and at process exit. No request waits for a log write.
+DELIVERY_PULL_LOG_BATCH records or its oldest record is DELIVERY_PULL_LOG_SECONDS old, and when the
+process stops. No request waits for a log write.
 
 With DELIVERY_PULL_LOG_IN_BACKGROUND (the default outside tests) the write runs in the process's own
-writer thread with its own database connection: under load a 200-record write in a request thread
-took 50-550 ms (the worker's other threads and PostgreSQL share two cores), and that thread's next
-request waited for it. Tests write in the request's thread, inside the test's transaction.
+writer thread with its own database connection (`_Writer`): under load a 200-record write in a
+request thread took 50-550 ms (the worker's other threads and PostgreSQL share two cores), and that
+thread's next request waited for it. Tests write in the request's thread, inside the test's
+transaction, when a request finishes (after the response was sent) and at exit (`atexit`).
 """
 
 import atexit
@@ -88,50 +89,74 @@ def _write(rows: list[dict]) -> None:
         )
 
 
-def flush_if_due() -> int:
-    """Write the buffer if it is due: here (returns how many), or by waking the writer thread (0)."""
+def _due() -> bool:
     with _lock:
-        due = bool(_buffer) and (
+        return bool(_buffer) and (
             len(_buffer) >= settings.DELIVERY_PULL_LOG_BATCH
             or time.monotonic() - (_oldest or 0) >= settings.DELIVERY_PULL_LOG_SECONDS
         )
-    if not due:
-        return 0
+
+
+def flush_if_due() -> int:
+    """Write the buffer if it is due: here (returns how many), or by waking the writer thread (0)."""
     if settings.DELIVERY_PULL_LOG_IN_BACKGROUND:
-        _Writer.wake()
+        _Writer.start()  # from the first request on, so an idle process's records are written too
+        if _due():
+            _Writer.wake()
         return 0
-    return flush()
+    return flush() if _due() else 0
 
 
 class _Writer:
-    """One daemon thread per process (a forked worker starts its own), woken when a batch is due."""
+    """One thread per process (a forked or spawned worker starts its own), from the first request on.
 
+    It writes the buffer when a request finds it due, when its oldest record comes of age with no
+    request to notice, and once more when the process's main thread has ended. It is not a daemon:
+    the interpreter waits for it at exit, also in a server's worker that is a multiprocessing child
+    (granian's), where `atexit` handlers never run; a graceful stop loses no record.
+    """
+
+    POLL_SECONDS = 0.5
     _pid: int | None = None
     _event: threading.Event
-    _start = threading.Lock()
+    _starting = threading.Lock()
+
+    @classmethod
+    def start(cls) -> None:
+        if cls._pid != os.getpid():
+            with cls._starting:
+                if cls._pid != os.getpid():
+                    cls._event = event = threading.Event()
+                    # daemon=False said: a thread inherits daemonhood from the request thread that
+                    # starts it, and granian's request threads are daemons.
+                    writer = threading.Thread(target=cls._run, args=(event,), name="pull-log", daemon=False)
+                    writer.start()
+                    cls._pid = os.getpid()
 
     @classmethod
     def wake(cls) -> None:
-        if cls._pid != os.getpid():
-            with cls._start:
-                if cls._pid != os.getpid():
-                    cls._event = event = threading.Event()
-                    threading.Thread(target=cls._run, args=(event,), name="pull-log", daemon=True).start()
-                    cls._pid = os.getpid()
+        cls.start()
         cls._event.set()
 
-    @staticmethod
-    def _run(event: threading.Event) -> None:
+    @classmethod
+    def _run(cls, event: threading.Event) -> None:
+        main = threading.main_thread()
         while True:
-            event.wait()
+            event.wait(cls.POLL_SECONDS)
             event.clear()
-            try:
-                # As around a request: a broken or (CONN_MAX_AGE) expired connection is replaced.
-                connection.close_if_unusable_or_obsolete()
-                flush()
-                connection.close_if_unusable_or_obsolete()
-            except Exception:  # noqa: BLE001 - the thread outlives one failure; flush() kept the rows
-                logger.exception("delivery: the pull-log writer failed")
+            ending = not main.is_alive()
+            # (The setting is read on each pass: a test may turn the thread's work off again.)
+            if settings.DELIVERY_PULL_LOG_IN_BACKGROUND and (ending or _due()):
+                try:
+                    # As around a request: a broken or (CONN_MAX_AGE) expired connection is replaced.
+                    connection.close_if_unusable_or_obsolete()
+                    flush()
+                    connection.close_if_unusable_or_obsolete()
+                except Exception:  # noqa: BLE001 - the thread outlives one failure; flush() kept the rows
+                    logger.exception("delivery: the pull-log writer failed")
+            if ending:
+                connection.close()
+                return
 
 
 def pending() -> int:

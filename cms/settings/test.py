@@ -24,5 +24,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
 DELIVERY_READ_CACHE_SECONDS = 0
 
 # A test's rows live in its own uncommitted transaction, which the pull-log writer thread's connection
-# cannot see: tests write the log in the request's thread (tests/delivery/test_pulls.py runs the thread).
-DELIVERY_PULL_LOG_IN_BACKGROUND = False
+# cannot see: tests write the log in the request's thread (tests/delivery/test_pulls.py runs the thread;
+# tests/delivery/test_served_by_granian.py turns it on in a server process by the environment).
+DELIVERY_PULL_LOG_IN_BACKGROUND = env_bool("DELIVERY_PULL_LOG_IN_BACKGROUND", False)  # noqa: F405

@@ -68,6 +68,21 @@ def test_as_deployed_the_batch_is_written_by_the_writer_thread_not_a_request(
     assert threading.current_thread() not in writers
 
 
+@pytest.mark.django_db(transaction=True)
+def test_as_deployed_a_record_is_written_when_it_comes_of_age_with_no_request_after_it(
+    api, us_email, settings
+):
+    settings.DELIVERY_PULL_LOG_IN_BACKGROUND = True
+    settings.DELIVERY_PULL_LOG_BATCH = 1000
+    settings.DELIVERY_PULL_LOG_SECONDS = 0.3
+    assert api.get(f"/api/v1/content/{item_id(us_email)}").status_code == 200
+    deadline = time.monotonic() + 15  # the last pull of a quiet hour is not left in memory
+    while not Pull.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(Pull.objects.values_list("item_id", flat=True)) == [item_id(us_email)]
+    assert pulls.pending() == 0
+
+
 def test_admin_delivery_screens_render(admin_client, us_client):
     channel, _ = us_client
     for url in (
