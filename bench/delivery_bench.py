@@ -1,6 +1,7 @@
-"""Delivery benchmark: asset detail JSON under gunicorn at 32 concurrent clients (wrk) beside a bare
-Django view returning the same stored JSON; change-feed throughput over 100k events; CLM render cache
-hit vs miss for a 20-slide e-detail. See bench/RESULTS.md for the command and the last figures.
+"""Delivery benchmark: asset detail JSON under granian (or gunicorn) at 32 concurrent clients (wrk)
+beside a bare Django view returning the same stored JSON; change-feed throughput over 100k events;
+CLM render cache hit vs miss for a 20-slide e-detail. See bench/RESULTS.md for the command and the
+last figures.
 
 Runs against DATABASE_URL (seeded with `manage.py seed_demo`); it adds a bench client, 100k feed
 events on one item (deleted at the end) and a 20-slide e-detail approved through the real workflow.
@@ -35,7 +36,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench.serve import gunicorn  # noqa: E402
+from bench.serve import SERVERS, serving  # noqa: E402
 from delivery import feed  # noqa: E402
 from delivery.models import FeedEvent, PublishedItem, RenderManifestEntry  # noqa: E402
 from delivery.renders import _cache_path, approved_render  # noqa: E402
@@ -120,13 +121,23 @@ def connection_spread(*, port: int) -> str:
 def detail_json(args, token: str) -> None:
     email = Email.objects.filter(live=True).first()
     item_id = f"email-{email.pk}"
-    body = Client().get(f"/api/v1/content/{item_id}", HTTP_AUTHORIZATION=f"Bearer {token}").content
+    # Asked for under the host the server answers on, so the bare view returns the very same bytes
+    # (the detail's links carry the host).
+    body = (
+        Client(HTTP_HOST=f"127.0.0.1:{args.port}")
+        .get(f"/api/v1/content/{item_id}", HTTP_AUTHORIZATION=f"Bearer {token}")
+        .content
+    )
     (settings.VAR_DIR / "bench").mkdir(parents=True, exist_ok=True)
     (settings.VAR_DIR / "bench" / "detail.json").write_bytes(body)
     urls = {"API /content/{id}": f"/api/v1/content/{item_id}", "bare Django view": "/bench/bare"}
     rounds: dict[str, list[dict]] = {name: [] for name in urls}
-    with gunicorn(
-        port=args.port, workers=args.workers, threads=args.threads, listeners=args.listeners
+    with serving(
+        server=args.server,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        listeners=args.listeners,
     ) as base:
         for path in urls.values():  # warm-up
             wrk(base + path, token, seconds=3, connections=32)
@@ -134,8 +145,9 @@ def detail_json(args, token: str) -> None:
         for _round in range(args.rounds):
             for name, path in urls.items():
                 rounds[name].append(wrk(base + path, token, seconds=args.seconds, connections=32))
+    listeners = f" ({args.listeners} listeners)" if args.server == "gunicorn" else ""
     setup = (
-        f"{args.workers} gunicorn workers × {args.threads} threads ({args.listeners} listeners), "
+        f"{args.server}, {args.workers} workers × {args.threads} threads{listeners}, "
         f"{args.rounds} alternated rounds of {args.seconds}s"
     )
     print(f"detail JSON ({len(body)} bytes), 32 connections, {setup}:")
@@ -246,18 +258,25 @@ def main():
     parser.add_argument("--seconds", type=int, default=10, help="length of one wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="alternated API/bare detail rounds")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker")
+    parser.add_argument("--server", choices=SERVERS, default="granian", help="WSGI server (default granian)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="Python threads per worker: granian's blocking threads (default 2), gunicorn's (default 4)",
+    )
     parser.add_argument(
         "--listeners",
         choices=["per-worker", "shared"],
         default="per-worker",
-        help="one SO_REUSEPORT socket per worker process (default) or gunicorn's one shared socket",
+        help="gunicorn only: one SO_REUSEPORT socket per worker process (default) or its one shared socket",
     )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--clm-runs", type=int, default=3)
     parser.add_argument("--only", choices=["detail", "feed", "clm"])
     args = parser.parse_args()
+    if args.threads is None:
+        args.threads = 2 if args.server == "granian" else 4
     token = bench_client()
     if args.only in (None, "detail"):
         detail_json(args, token)
