@@ -1,10 +1,14 @@
 """Benchmark settings: the test settings (no debug) with the bare baseline view mounted."""
 
 import os
+from pathlib import Path
 
 from cms.settings.test import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls_bench"
+# The benchmarks run on a database seeded by `manage.py seed_demo` (development settings): its media
+# are where those settings put them, not in the test settings' own folder.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))  # noqa: F405
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
 
 # The test settings run tasks in the request (ImmediateBackend); a bench that times the product as
