@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from delivery import services
 from delivery.errors import InvalidDeliveryRequest
-from delivery.models import ChannelClient, ChannelToken, Pull, WebhookDelivery
+from delivery.models import ChannelClient, ChannelToken, PullSubject, WebhookDelivery
 
 NEW_TOKEN_SESSION_KEY = "delivery_new_token"
 
@@ -111,13 +111,15 @@ def webhook_redeliver(request, pk: int):
 def pull_report(request):
     """Pulls per client and per asset, newest activity first (the compliance view of who took what)."""
     by_client = (
-        Pull.objects.values("client__name")
-        .annotate(pulls=Count("pk"), items=Count("item_id", distinct=True), last=Max("pulled_at"))
+        PullSubject.objects.values("client__name")
+        .annotate(
+            pull_count=Count("pulls"), items=Count("item_id", distinct=True), last=Max("pulls__pulled_at")
+        )
         .order_by("-last")
     )
     by_asset = (
-        Pull.objects.values("client__name", "item_id", "revision_id", "approval__job_code", "render")
-        .annotate(pulls=Count("pk"), last=Max("pulled_at"))
+        PullSubject.objects.values("client__name", "item_id", "revision_id", "approval__job_code", "render")
+        .annotate(pull_count=Count("pulls"), last=Max("pulls__pulled_at"))
         .order_by("-last")[:500]
     )
     return TemplateResponse(

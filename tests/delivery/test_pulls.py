@@ -4,9 +4,13 @@ import threading
 import time
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from delivery import pulls
-from delivery.models import Pull
+from delivery.models import Pull, PullSubject
+from review.models import ApprovalRecord
 
 
 def item_id(obj) -> str:
@@ -26,7 +30,11 @@ def test_pulls_are_buffered_then_written_in_one_batch_and_reported(
     assert not Pull.objects.exists()  # no request wrote to the database
     assert pulls.pending() == 3
     assert pulls.flush() == 3
-    rows = list(Pull.objects.order_by("pk").values_list("client__name", "item_id", "render", "revision_id"))
+    rows = list(
+        Pull.objects.order_by("pk").values_list(
+            "subject__client__name", "subject__item_id", "subject__render", "subject__revision_id"
+        )
+    )
     revision = us_email.live_revision_id
     assert rows == [
         ("US email platform", item_id(us_email), "", revision),
@@ -79,8 +87,60 @@ def test_as_deployed_a_record_is_written_when_it_comes_of_age_with_no_request_af
     deadline = time.monotonic() + 15  # the last pull of a quiet hour is not left in memory
     while not Pull.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert list(Pull.objects.values_list("item_id", flat=True)) == [item_id(us_email)]
+    assert list(Pull.objects.values_list("subject__item_id", flat=True)) == [item_id(us_email)]
     assert pulls.pending() == 0
+
+
+def test_pulls_of_one_subject_share_it(api, us_client, us_email, settings):
+    settings.DELIVERY_PULL_LOG_BATCH = 1000
+    for _ in range(3):
+        api.get(f"/api/v1/content/{item_id(us_email)}")
+    api.get(f"/api/v1/content/{item_id(us_email)}/render/txt")
+    assert pulls.flush() == 4
+    api.get(f"/api/v1/content/{item_id(us_email)}")  # a later batch: the same subject again
+    assert pulls.flush() == 1
+    assert PullSubject.objects.count() == 2  # the JSON detail and the txt render
+    detail = PullSubject.objects.get(render="")
+    assert (detail.client, detail.item_id, detail.revision_id) == (
+        us_client[0],
+        item_id(us_email),
+        us_email.live_revision_id,
+    )
+    assert detail.pulls.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_gives_every_existing_pull_record_its_subject_and_keeps_its_time(us_client, us_email):
+    channel, _token = us_client
+    token = channel.tokens.get()
+    approval = ApprovalRecord.objects.current().for_object(us_email).get()
+    times = [timezone.now() - timezone.timedelta(days=n) for n in range(3)]
+    executor = MigrationExecutor(connection)
+    executor.migrate([("delivery", "0006_read_cache_notify")])
+    old = [  # two detail pulls by the token, a render pull, and one whose token was deleted (NULL)
+        (token.pk, "", times[0]),
+        (token.pk, "", times[1]),
+        (token.pk, "pdf", times[2]),
+        (None, "", times[2]),
+    ]
+    with connection.cursor() as cursor:
+        for token_id, render, pulled_at in old:
+            cursor.execute(
+                "INSERT INTO delivery_pull (client_id, token_id, approval_id, revision_id, item_id, render,"
+                " pulled_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [channel.pk, token_id, approval.pk, 7, "email-1", render, pulled_at],
+            )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    rows = Pull.objects.order_by("pulled_at", "subject__render", "subject__token_id").values_list(
+        "subject__client_id", "subject__token_id", "subject__approval_id", "subject__revision_id",
+        "subject__item_id", "subject__render", "pulled_at",
+    )
+    assert sorted(rows, key=str) == sorted(
+        [(channel.pk, t, approval.pk, 7, "email-1", r, at) for t, r, at in old], key=str
+    )
+    assert PullSubject.objects.count() == 3
 
 
 def test_admin_delivery_screens_render(admin_client, us_client):

@@ -139,7 +139,8 @@ def test_a_channel_pulls_the_same_answer_from_granian_as_from_the_django_stack(
 
     approval = ApprovalRecord.objects.current().for_object(us_email).get()
     deadline = time.monotonic() + 10
-    while not Pull.objects.filter(client=channel, approval=approval, render="").exists():
+    recorded = Pull.objects.filter(subject__client=channel, subject__approval=approval, subject__render="")
+    while not recorded.exists():
         assert time.monotonic() < deadline, "the server never recorded the pull"
         time.sleep(0.1)
 
@@ -182,5 +183,9 @@ def test_a_graceful_stop_writes_the_pulls_still_buffered_in_the_worker(serve, us
     assert fetch(f"{server.base}/api/v1/content/email-{us_email.pk}/render/txt", token)[0] == 200
     assert not Pull.objects.exists()  # still in the worker's memory
     assert server.stop() == 0, server.log.read_text()
-    rows = Pull.objects.filter(client=channel).order_by("pk").values_list("item_id", "render")
+    rows = (
+        Pull.objects.filter(subject__client=channel)
+        .order_by("pk")
+        .values_list("subject__item_id", "subject__render")
+    )
     assert list(rows) == [(f"email-{us_email.pk}", "")] * 3 + [(f"email-{us_email.pk}", "txt")]
