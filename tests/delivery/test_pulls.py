@@ -134,8 +134,13 @@ def test_migration_gives_every_existing_pull_record_its_subject_and_keeps_its_ti
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
     rows = Pull.objects.order_by("pulled_at", "subject__render", "subject__token_id").values_list(
-        "subject__client_id", "subject__token_id", "subject__approval_id", "subject__revision_id",
-        "subject__item_id", "subject__render", "pulled_at",
+        "subject__client_id",
+        "subject__token_id",
+        "subject__approval_id",
+        "subject__revision_id",
+        "subject__item_id",
+        "subject__render",
+        "pulled_at",
     )
     assert sorted(rows, key=str) == sorted(
         [(channel.pk, t, approval.pk, 7, "email-1", r, at) for t, r, at in old], key=str
