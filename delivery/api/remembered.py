@@ -1,13 +1,14 @@
-"""One item's detail answered without DRF's dispatch when everything it needs is already known.
+"""One item's detail answered without DRF's dispatch when nothing about the request is unusual.
 
 A pull of `GET /api/v1/content/{id}` that asks nothing unusual (GET, no parameters, JSON or anything
-accepted, a well-formed channel token) and whose token-and-item read `delivery.read_cache` still
-remembers is answered here with the same checks, by the same functions as the DRF view: the
-token's rate limit, then `detail_response` (the client's scope against the item's, the stored JSON
-and the pull record), which the view calls too, then last-use bookkeeping; the response is the one
-the view gives (tests compare them). Any
-other case, a refused one included, returns None and the DRF view answers it from scratch, so every
-error keeps one definition. DRF's dispatch was most of what a remembered pull still cost (bench/RESULTS.md).
+accepted, a well-formed channel token) whose token is usable is answered here with the same checks,
+by the same functions as the DRF view: the token-and-item read (`usable_token`, remembered by
+`delivery.read_cache` while nothing it read has changed, else one statement), the token's rate
+limit, then `detail_response` (the client's scope against the item's, the stored JSON and the pull
+record), which the view calls too, then last-use bookkeeping; the response is the one the view
+gives (tests compare them). Any other case, a refused one included, returns None and the DRF view
+answers it from scratch, so every error keeps one definition. DRF's dispatch was most of what a
+pull still cost (bench/RESULTS.md).
 """
 
 from types import SimpleNamespace
@@ -15,13 +16,13 @@ from types import SimpleNamespace
 from django.http import HttpResponse
 from django.utils import timezone
 
-from delivery import pulls, read_cache
+from delivery import pulls
 from delivery.api.negotiation import accepts_first_renderer
 from delivery.authentication import ChannelUser, header_token
 from delivery.errors import ContentNotFound
 from delivery.models import token_digest
 from delivery.payloads import stored_detail
-from delivery.selectors import content_item_approval_id
+from delivery.selectors import content_item_approval_id, usable_token
 from delivery.services import token_touch
 from delivery.throttling import ChannelTokenRateThrottle
 
@@ -36,10 +37,12 @@ def remembered_detail(request, item_id: str, *, cache_control: str) -> HttpRespo
     if raw is None or problem:
         return None
     now = timezone.now()
-    remembered = read_cache.get((token_digest(raw), item_id), now)
-    if remembered is None:
-        return None
-    token, item_approvals = remembered
+    # Remembered (delivery.read_cache), or read now with the same one statement as the DRF
+    # authentication: an entry that came of age is refreshed here, not by a whole DRF dispatch
+    # (bench/RESULTS.md, 2026-12-08: those refreshes were 8% of a loaded worker's time).
+    token, item_approvals = usable_token(digest=token_digest(raw), now=now, item_id=item_id)
+    if token is None:
+        return None  # the view answers the 401
     user = ChannelUser(token, item_approvals)
     if not ChannelTokenRateThrottle().allow_request(SimpleNamespace(user=user), None):
         return None  # the view answers the 429

@@ -187,3 +187,32 @@ def test_an_accept_header_without_json_is_refused_with_406(warm, us_email):
 def test_a_parameter_on_one_item_is_named_in_a_400(warm, us_email):
     response = warm.get(detail_url(us_email), {"fields": "title"})
     assert response.status_code == 400 and "fields" in response.json()
+
+
+def test_a_pull_read_fresh_is_answered_without_drf_and_exactly_as_the_view_answers_it(
+    warm, us_client, us_email, monkeypatch
+):
+    """With nothing remembered (the test settings keep the read cache off, as an entry that came of
+    age is), the pull is still answered before DRF: one statement, the view's status, body and headers."""
+    from django.test import RequestFactory
+
+    from delivery.api.remembered import remembered_detail
+    from delivery.api.views import JSON_CACHE_CONTROL, ContentDetailView
+
+    _channel, raw = us_client
+    item_id = f"email-{us_email.pk}"
+    request = RequestFactory().get(detail_url(us_email), HTTP_AUTHORIZATION=f"Bearer {raw}")
+    with CaptureQueriesContext(connection) as queries:
+        fast = remembered_detail(request, item_id, cache_control=JSON_CACHE_CONTROL)
+    assert fast is not None and len(queries) == 1
+    drf = ContentDetailView.as_view()(request, item_id=item_id)
+    assert (fast.status_code, fast.content) == (drf.status_code, drf.content)
+    assert dict(fast.items()) == dict(drf.items())
+    # Through the whole stack, DRF's dispatch is not reached.
+    dispatched = []
+    monkeypatch.setattr(ContentDetailView, "initial", lambda *args, **kwargs: dispatched.append(args))
+    assert warm.get(detail_url(us_email)).status_code == 200 and dispatched == []
+    # A refusal is still the view's own: withdrawn → the view's 404.
+    content_withdraw(obj=us_email, user=factories.reviewer(roles.REGULATORY), reason="Label change")
+    assert remembered_detail(request, item_id, cache_control=JSON_CACHE_CONTROL) is None
+    assert warm.get(detail_url(us_email)).status_code == 404
