@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from delivery import services
@@ -123,7 +124,18 @@ def pull_report(request):
         .order_by("-last")[:500]
     )
     return TemplateResponse(
-        request, "delivery/pull_report.html", {"by_client": by_client, "by_asset": by_asset}
+        request,
+        "delivery/pull_report.html",
+        {
+            "by_client": by_client,
+            "by_asset": by_asset,
+            "header_title": "Channel pulls",
+            "header_icon": "doc-full",
+            "breadcrumbs_items": [
+                {"url": reverse("wagtailadmin_home"), "label": "Home"},
+                {"url": "", "label": "Channel pulls"},
+            ],
+        },
     )
 
 
