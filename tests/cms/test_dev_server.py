@@ -1,7 +1,6 @@
 """The development server against PostgreSQL: requests must not pile up idle database connections."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,18 +11,14 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.ports import free_port
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL"
     ),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _connections_to(database: str) -> int:
@@ -49,7 +44,7 @@ def test_runserver_does_not_keep_a_database_connection_per_request():
     """Issue 10: CONN_MAX_AGE under runserver's thread-per-request leaked one connection per request."""
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cms.settings.dev",

@@ -7,7 +7,6 @@ The server shares this test's database, so the test commits (transactional) and 
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from django.db import connection
 
 from delivery.models import Pull, RenderManifestEntry
 from review.models import ApprovalRecord
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,12 +28,6 @@ GRANIAN = Path(sys.executable).with_name("granian")
 # What the two paths may differ in: the server's stamp, the time, the connection's fate (urllib
 # asks to close it); the policy's directives come in a different order in another process.
 SERVER_HEADERS = {"server", "date", "connection"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Granian:
