@@ -44,26 +44,37 @@ def remembered_detail(request, item_id: str, *, cache_control: str) -> HttpRespo
     if token is None:
         return None  # the view answers the 401
     user = ChannelUser(token, item_approvals)
+    try:
+        approval_id = item_approval_id(user, item_id)
+    except ContentNotFound:
+        return None  # the view answers the 404, counting it against the rate limit once
     if not ChannelTokenRateThrottle().allow_request(SimpleNamespace(user=user), None):
         return None  # the view answers the 429
-    try:
-        response = detail_response(request, user, item_id)
-    except ContentNotFound:
-        return None
+    response = detail_response(request, user, item_id, approval_id=approval_id)
     token_touch(token=token, now=now)
     response["Cache-Control"] = cache_control
     response["Allow"] = "GET, HEAD, OPTIONS"
     return response
 
 
-def detail_response(request, user: ChannelUser, item_id: str) -> HttpResponse:
-    """One item's stored detail JSON for this channel, its pull recorded (the DRF view's answer too).
-
-    ContentNotFound when the item is missing, not in force or outside the channel's scope.
-    """
-    approval_id = content_item_approval_id(
+def item_approval_id(user: ChannelUser, item_id: str) -> int:
+    """The item's approval in force for this channel; ContentNotFound when it is missing, not in
+    force or outside the channel's scope."""
+    return content_item_approval_id(
         scope_ids=user.delivery_scope_ids(), item_id=item_id, read_with_token=user.item_approvals
     )
+
+
+def detail_response(
+    request, user: ChannelUser, item_id: str, *, approval_id: int | None = None
+) -> HttpResponse:
+    """One item's stored detail JSON for this channel, its pull recorded (the DRF view's answer too).
+
+    ContentNotFound when the item is missing, not in force or outside the channel's scope (checked
+    here unless the caller already found `approval_id` with `item_approval_id`).
+    """
+    if approval_id is None:
+        approval_id = item_approval_id(user, item_id)
     stored = stored_detail(request, approval_id)
     pulls.pull_record(
         token=user.token, approval_id=approval_id, revision_id=stored.revision_id, item_id=item_id

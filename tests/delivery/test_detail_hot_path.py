@@ -216,3 +216,13 @@ def test_a_pull_read_fresh_is_answered_without_drf_and_exactly_as_the_view_answe
     content_withdraw(obj=us_email, user=factories.reviewer(roles.REGULATORY), reason="Label change")
     assert remembered_detail(request, item_id, cache_control=JSON_CACHE_CONTROL) is None
     assert warm.get(detail_url(us_email)).status_code == 404
+
+
+def test_a_pull_of_a_withdrawn_item_counts_once_against_the_rate_limit(warm, us_email, settings):
+    """The fast path reads the item before the throttle, so a 404 is counted by the view alone."""
+    from django.core.cache import caches
+
+    content_withdraw(obj=us_email, user=factories.reviewer(roles.REGULATORY), reason="Label change")
+    settings.DELIVERY_RATE_LIMIT = "3/min"
+    caches["throttle"].clear()
+    assert [warm.get(detail_url(us_email)).status_code for _ in range(4)] == [404, 404, 404, 429]
